@@ -17,3 +17,8 @@ export * from './jlinc/sisa-event.js';
 export * from './jlinc/bisa.js';
 export * from './jlinc/chain.js';
 export * from './jlinc/detect.js';
+export * from './proof/data-integrity.js';
+export * from './parley/roster.js';
+export * from './parley/messages.js';
+export * from './parley/negotiation.js';
+export * from './receipt/consent-receipt.js';
