@@ -57,7 +57,11 @@ export class SigningKey {
   /** libsodium layout: seed(32) || public key(32). The public half must match the seed. */
   static fromSecretKey(secretKey: Uint8Array): SigningKey {
     if (secretKey.length !== SEED_BYTES + PUBLIC_KEY_BYTES) {
-      throw new IdentityError('secretKey', `expected 64 bytes (seed || public key), got ${secretKey.length}`, 'length');
+      throw new IdentityError(
+        'secretKey',
+        `expected 64 bytes (seed || public key), got ${secretKey.length}`,
+        'length',
+      );
     }
     const key = SigningKey.fromSeed(secretKey.subarray(0, SEED_BYTES));
     if (!key.publicKey.equals(secretKey.subarray(SEED_BYTES))) {

@@ -13,9 +13,15 @@ export function encodeMultikey(prefix: Uint8Array, key: Uint8Array): string {
   return 'z' + encodeBase58btc(bytes);
 }
 
-export function decodeMultikey(text: unknown, prefix: Uint8Array, keyBytes: number, field: string): Uint8Array {
+export function decodeMultikey(
+  text: unknown,
+  prefix: Uint8Array,
+  keyBytes: number,
+  field: string,
+): Uint8Array {
   if (typeof text !== 'string') throw new EncodingError(field, 'expected a multibase string', 'type');
-  if (!text.startsWith('z')) throw new EncodingError(field, 'expected multibase base58btc (leading "z")', 'multibase');
+  if (!text.startsWith('z'))
+    throw new EncodingError(field, 'expected multibase base58btc (leading "z")', 'multibase');
   const bytes = decodeBase58btc(text.slice(1), field);
   if (bytes.length !== prefix.length + keyBytes || prefix.some((b, i) => bytes[i] !== b)) {
     const want = [...prefix].map((b) => b.toString(16).padStart(2, '0')).join('');

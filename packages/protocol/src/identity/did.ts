@@ -27,19 +27,22 @@ export function publicKeyFromDid(did: unknown, field = 'did'): Buffer {
       return Buffer.from(decodeMultikey(id, MULTICODEC_ED25519_PUB, PUBLIC_KEY_BYTES, field));
     }
   } catch (error) {
-    if (error instanceof ProtocolError) throw new IdentityError(field, `is not a valid DID: ${error.message}`, 'did');
+    if (error instanceof ProtocolError)
+      throw new IdentityError(field, `is not a valid DID: ${error.message}`, 'did');
     throw error;
   }
   throw new IdentityError(field, 'expected a did:jlinc or did:key identifier', 'did-method');
 }
 
 export function didJlincToDidKey(did: string): string {
-  if (!did.startsWith(DID_JLINC_PREFIX)) throw new IdentityError('did', 'expected a did:jlinc identifier', 'did-method');
+  if (!did.startsWith(DID_JLINC_PREFIX))
+    throw new IdentityError('did', 'expected a did:jlinc identifier', 'did-method');
   return didKeyFromPublicKey(publicKeyFromDid(did));
 }
 
 export function didKeyToDidJlinc(did: string): string {
-  if (!did.startsWith(DID_KEY_PREFIX)) throw new IdentityError('did', 'expected a did:key identifier', 'did-method');
+  if (!did.startsWith(DID_KEY_PREFIX))
+    throw new IdentityError('did', 'expected a did:key identifier', 'did-method');
   return didJlincFromPublicKey(publicKeyFromDid(did));
 }
 
@@ -67,7 +70,9 @@ export interface DidDocument {
  */
 export function didDocument(did: string): DidDocument {
   const publicKey = publicKeyFromDid(did);
-  const other = did.startsWith(DID_KEY_PREFIX) ? didJlincFromPublicKey(publicKey) : didKeyFromPublicKey(publicKey);
+  const other = did.startsWith(DID_KEY_PREFIX)
+    ? didJlincFromPublicKey(publicKey)
+    : didKeyFromPublicKey(publicKey);
   const methodId = verificationMethodId(did);
   return {
     '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1'],

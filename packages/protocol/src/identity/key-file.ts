@@ -33,7 +33,8 @@ export function parseKeyFile(text: string): Party {
     throw new IdentityError('keyFile', 'expected a JSON object', 'type');
   }
   const f = file as Record<string, unknown>;
-  if (f.type !== KEY_FILE_TYPE) throw new IdentityError('keyFile.type', `expected "${KEY_FILE_TYPE}"`, 'type');
+  if (f.type !== KEY_FILE_TYPE)
+    throw new IdentityError('keyFile.type', `expected "${KEY_FILE_TYPE}"`, 'type');
   if (f.version !== 1) throw new IdentityError('keyFile.version', 'expected 1', 'version');
   let secretKey: Buffer;
   try {
@@ -57,4 +58,3 @@ export function parseKeyFile(text: string): Party {
   const label = typeof f.label === 'string' ? f.label : undefined;
   return new Party(key, f.jlincSecret, label);
 }
-

@@ -21,7 +21,10 @@ test('BISA: offer to a named target, accept, events from either side acknowledge
   const b = Party.generate('custodian B');
   const offering = createBisaOffering(a, b.did, TERMS);
   assert.equal(validateBisaOffering(offering).targetAcceptorDid, b.did);
-  assert.throws(() => acceptBisaOffering(offering, Party.generate()), (e: unknown) => e instanceof JlincError);
+  assert.throws(
+    () => acceptBisaOffering(offering, Party.generate()),
+    (e: unknown) => e instanceof JlincError,
+  );
   const bisa = acceptBisaOffering(offering, b);
   const validated = validateBisa(bisa);
   assert.equal(validated.offerorDid, a.did);
@@ -33,17 +36,26 @@ test('BISA: offer to a named target, accept, events from either side acknowledge
   validateAcknowledgedBisaEvent(ack1, { bisa: validated });
   assert.equal(validateJlincMessage(ack1).type, 'acknowledgedBisaEvent');
   // The initiator cannot acknowledge its own event.
-  assert.throws(() => acknowledgeBisaEvent(e1, a), (e: unknown) => e instanceof JlincError && e.field === 'audit.acceptorDid');
+  assert.throws(
+    () => acknowledgeBisaEvent(e1, a),
+    (e: unknown) => e instanceof JlincError && e.field === 'audit.acceptorDid',
+  );
   const e2 = createBisaEvent(bisa, b, { withdrawn: ['email'] }, e1.audit.eventId as string);
   validateAcknowledgedBisaEvent(acknowledgeBisaEvent(e2, a, { bisa: validated }), { bisa: validated });
   // A third custodian is not a party.
   const c = Party.generate();
   const e3 = createBisaEvent(bisa, c, {}, null);
-  assert.throws(() => validateBisaEvent(e3, { bisa: validated }), (e: unknown) => e instanceof JlincError && e.field === 'audit.initiatorDid');
+  assert.throws(
+    () => validateBisaEvent(e3, { bisa: validated }),
+    (e: unknown) => e instanceof JlincError && e.field === 'audit.initiatorDid',
+  );
 });
 
 test('BISA offering id must equal the agreement jlincId', () => {
   const a = Party.generate();
   const offering = createBisaOffering(a, Party.generate().did, TERMS);
-  assert.throws(() => validateBisaOffering({ ...offering, id: '0'.repeat(64) }), (e: unknown) => e instanceof JlincError && e.field === 'id');
+  assert.throws(
+    () => validateBisaOffering({ ...offering, id: '0'.repeat(64) }),
+    (e: unknown) => e instanceof JlincError && e.field === 'id',
+  );
 });

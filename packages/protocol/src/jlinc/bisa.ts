@@ -109,7 +109,12 @@ function validateOfferedBisa(value: unknown, field: string, clock: Clock): Valid
     throw new JlincError(join(payloadField, 'targetAcceptorDid'), 'expected a did:jlinc identifier', 'did');
   }
   checkSigType(offered, 'offerorSigType', field);
-  const publicKey = publicKeyOf(offered.offerorDid, offered.offerorPublicKey, join(field, 'offerorDid'), join(field, 'offerorPublicKey'));
+  const publicKey = publicKeyOf(
+    offered.offerorDid,
+    offered.offerorPublicKey,
+    join(field, 'offerorDid'),
+    join(field, 'offerorPublicKey'),
+  );
   verifyItem(offered.agreementJwt as string, offered.offerorSig, publicKey, join(field, 'offerorSig'));
   checkTimestamp(offered.createdAt, join(field, 'createdAt'), clock);
   if (target === offered.offerorDid) {
@@ -127,7 +132,8 @@ export function validateBisaOffering(value: unknown, clock: Clock = {}): Validat
   const offering = exactObject(value, '', ['@context', 'id', 'offeredBisa']);
   checkContext(offering, '');
   const validated = validateOfferedBisa(offering.offeredBisa, 'offeredBisa', clock);
-  if (offering.id !== validated.jlincId) throw new JlincError('id', 'does not equal the agreement jlincId', 'id');
+  if (offering.id !== validated.jlincId)
+    throw new JlincError('id', 'does not equal the agreement jlincId', 'id');
   return validated;
 }
 
@@ -135,7 +141,11 @@ export function validateBisaOffering(value: unknown, clock: Clock = {}): Validat
 export function acceptBisaOffering(offering: BisaOffering, acceptor: Party, clock: Clock = {}): Bisa {
   const validated = validateBisaOffering(offering, clock);
   if (validated.targetAcceptorDid !== acceptor.did) {
-    throw new JlincError('offeredBisa.agreementJwt.payload.targetAcceptorDid', 'is not the accepting party', 'wrong-party');
+    throw new JlincError(
+      'offeredBisa.agreementJwt.payload.targetAcceptorDid',
+      'is not the accepting party',
+      'wrong-party',
+    );
   }
   const offeredBisaJwt = createHs256Jwt(offering.offeredBisa, acceptor.exportSecret());
   const accepted = {
@@ -172,11 +182,20 @@ export function validateBisa(value: unknown, clock: Clock = {}): ValidatedBisa {
   const offeredJwt = decodeJlincJwt(accepted.offeredBisaJwt, join(field, 'offeredBisaJwt'));
   const offering = validateOfferedBisa(offeredJwt.payload, join(field, 'offeredBisaJwt.payload'), clock);
   checkSigType(accepted, 'acceptorSigType', field);
-  const publicKey = publicKeyOf(accepted.acceptorDid, accepted.acceptorPublicKey, join(field, 'acceptorDid'), join(field, 'acceptorPublicKey'));
+  const publicKey = publicKeyOf(
+    accepted.acceptorDid,
+    accepted.acceptorPublicKey,
+    join(field, 'acceptorDid'),
+    join(field, 'acceptorPublicKey'),
+  );
   verifyItem(accepted.offeredBisaJwt as string, accepted.acceptorSig, publicKey, join(field, 'acceptorSig'));
   checkTimestamp(accepted.createdAt, join(field, 'createdAt'), clock);
   if (accepted.acceptorDid !== offering.targetAcceptorDid) {
-    throw new JlincError(join(field, 'acceptorDid'), 'is not the targetAcceptorDid of the agreement', 'wrong-party');
+    throw new JlincError(
+      join(field, 'acceptorDid'),
+      'is not the targetAcceptorDid of the agreement',
+      'wrong-party',
+    );
   }
   return { ...offering, bisaId: bisa.bisaId as string, acceptorDid: accepted.acceptorDid as string };
 }
@@ -209,16 +228,23 @@ export function validateBisaEvent(value: unknown, context: BisaContext = {}): Va
   return event;
 }
 
-export function acknowledgeBisaEvent(event: JlincEvent, acceptor: Party, context: BisaContext = {}): JlincEvent {
+export function acknowledgeBisaEvent(
+  event: JlincEvent,
+  acceptor: Party,
+  context: BisaContext = {},
+): JlincEvent {
   const validated = validateEvent(BISA_EVENTS, event, context);
   checkAgainstBisa(validated, context.bisa);
   if (context.bisa && ![context.bisa.offerorDid, context.bisa.acceptorDid].includes(acceptor.did)) {
     throw new JlincError('audit.acceptorDid', 'is not a party to this BISA', 'wrong-party');
   }
-  return acknowledgeEvent(BISA_EVENTS, event, acceptor, context);
+  return acknowledgeEvent(BISA_EVENTS, event, acceptor, context, validated);
 }
 
-export function validateAcknowledgedBisaEvent(value: unknown, context: BisaContext & ValidateAckOptions = {}) {
+export function validateAcknowledgedBisaEvent(
+  value: unknown,
+  context: BisaContext & ValidateAckOptions = {},
+) {
   const ack = validateAcknowledgedEvent(BISA_EVENTS, value, context);
   checkAgainstBisa(ack, context.bisa);
   if (context.bisa && ![context.bisa.offerorDid, context.bisa.acceptorDid].includes(ack.acknowledgerDid)) {
@@ -229,7 +255,8 @@ export function validateAcknowledgedBisaEvent(value: unknown, context: BisaConte
 
 function checkAgainstBisa(event: ValidatedEvent, bisa: ValidatedBisa | undefined): void {
   if (!bisa) return;
-  if (event.agreementId !== bisa.bisaId) throw new JlincError('audit.bisaId', 'does not match the BISA', 'wrong-agreement');
+  if (event.agreementId !== bisa.bisaId)
+    throw new JlincError('audit.bisaId', 'does not match the BISA', 'wrong-agreement');
   if (![bisa.offerorDid, bisa.acceptorDid].includes(event.signerDid)) {
     throw new JlincError('audit.initiatorDid', 'is not a party to this BISA', 'wrong-party');
   }

@@ -51,14 +51,26 @@ export class EventChain {
     this.store.commit(event.agreementId, event.eventId);
   }
 
-  check({ agreementId, eventId, previousId }: { agreementId: string; eventId: string; previousId: string | null }) {
+  check({
+    agreementId,
+    eventId,
+    previousId,
+  }: {
+    agreementId: string;
+    eventId: string;
+    previousId: string | null;
+  }) {
     if (this.store.agreementOf(eventId) !== undefined) {
       throw new ChainError('audit.eventId', 'was already accepted (replay)', 'replay');
     }
     const head = this.store.head(agreementId);
     if (previousId === head) return;
     if (previousId === null) {
-      throw new ChainError('audit.previousId', `is null but the chain already has events (fork at the start; head ${head})`, 'fork');
+      throw new ChainError(
+        'audit.previousId',
+        `is null but the chain already has events (fork at the start; head ${head})`,
+        'fork',
+      );
     }
     const previousAgreement = this.store.agreementOf(previousId);
     if (previousAgreement === agreementId) {
@@ -67,6 +79,10 @@ export class EventChain {
     if (previousAgreement !== undefined) {
       throw new ChainError('audit.previousId', 'names an event of another agreement', 'wrong-agreement');
     }
-    throw new ChainError('audit.previousId', `names an event this receiver has not seen (expected ${head ?? 'null'})`, 'gap');
+    throw new ChainError(
+      'audit.previousId',
+      `names an event this receiver has not seen (expected ${head ?? 'null'})`,
+      'gap',
+    );
   }
 }

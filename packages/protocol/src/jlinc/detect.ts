@@ -37,7 +37,11 @@ export function detectJlincType(value: unknown): JlincMessageType {
     if ('bisaId' in a) return 'acceptorSig' in a ? 'acknowledgedBisaEvent' : 'bisaEvent';
     throw new JlincError('audit', 'has neither sisaId nor bisaId', 'shape');
   }
-  throw new JlincError('message', 'is not a JLINC message (no offeredSisa, acceptedSisaJwt or audit member)', 'shape');
+  throw new JlincError(
+    'message',
+    'is not a JLINC message (no offeredSisa, acceptedSisaJwt or audit member)',
+    'shape',
+  );
 }
 
 export interface ValidatedMessage {

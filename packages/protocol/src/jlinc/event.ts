@@ -75,11 +75,21 @@ function auditKeys(f: EventFamily): string[] {
 }
 
 function ackKeys(f: EventFamily): string[] {
-  return [`${f.acknowledger}SigType`, `${f.acknowledger}Did`, `${f.acknowledger}PublicKey`, `${f.acknowledger}Sig`];
+  return [
+    `${f.acknowledger}SigType`,
+    `${f.acknowledger}Did`,
+    `${f.acknowledger}PublicKey`,
+    `${f.acknowledger}Sig`,
+  ];
 }
 
 /** eventId = createHash(agreementId + "." + eventJwt + "." + previousId + "." + createdAt); null prints as `null`. */
-export function computeEventId(agreementId: string, eventJwt: string, previousId: string | null, createdAt: string) {
+export function computeEventId(
+  agreementId: string,
+  eventJwt: string,
+  previousId: string | null,
+  createdAt: string,
+) {
   return createHash(`${agreementId}.${eventJwt}.${previousId}.${createdAt}`);
 }
 
@@ -122,7 +132,12 @@ export function createEvent(input: CreateEventInput): JlincEvent {
 }
 
 /** Validates an event on its own: structure, recomputed eventId, the signer's signature, the payload. */
-export function validateEvent(f: EventFamily, value: unknown, clock: Clock = {}, extraAuditKeys: string[] = []) {
+export function validateEvent(
+  f: EventFamily,
+  value: unknown,
+  clock: Clock = {},
+  extraAuditKeys: string[] = [],
+) {
   const event = exactObject(value, '', ['@context', 'audit', 'eventJwt']);
   checkContext(event, '');
   const audit = exactObject(event.audit, 'audit', [...auditKeys(f), ...extraAuditKeys]);
@@ -132,18 +147,29 @@ export function validateEvent(f: EventFamily, value: unknown, clock: Clock = {},
   }
   const agreementId = stringField(audit, f.agreementIdKey, 'audit');
   if (!/^[A-Za-z0-9_-]{43}$/.test(agreementId)) {
-    throw new JlincError(join('audit', f.agreementIdKey), 'expected a 43-character base64url hash', 'agreement-id');
+    throw new JlincError(
+      join('audit', f.agreementIdKey),
+      'expected a 43-character base64url hash',
+      'agreement-id',
+    );
   }
   const eventId = stringField(audit, 'eventId', 'audit');
   const previousId = audit.previousId;
   if (previousId !== null && (typeof previousId !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(previousId))) {
-    throw new JlincError('audit.previousId', 'expected null or a 43-character base64url eventId', 'previous-id');
+    throw new JlincError(
+      'audit.previousId',
+      'expected null or a 43-character base64url eventId',
+      'previous-id',
+    );
   }
   checkTimestamp(audit.createdAt, 'audit.createdAt', clock);
   const jwt = decodeJlincJwt(event.eventJwt, 'eventJwt');
   const createdAt = audit.createdAt as string;
   if (eventId !== computeEventId(agreementId, event.eventJwt as string, previousId, createdAt)) {
-    throw new JlincError('audit.eventId', `does not equal createHash(${f.agreementIdKey}.eventJwt.previousId.createdAt)`);
+    throw new JlincError(
+      'audit.eventId',
+      `does not equal createHash(${f.agreementIdKey}.eventJwt.previousId.createdAt)`,
+    );
   }
   checkSigType(audit, `${f.signer}SigType`, 'audit');
   const publicKey = publicKeyOf(
@@ -166,10 +192,23 @@ export function validateEvent(f: EventFamily, value: unknown, clock: Clock = {},
 }
 
 /** The counterparty acknowledges: the same event with its own signature over eventId added to `audit`. */
-export function acknowledgeEvent(f: EventFamily, event: JlincEvent, acknowledger: Party, clock: Clock = {}) {
-  const validated = validateEvent(f, event, clock);
+export function acknowledgeEvent(
+  f: EventFamily,
+  event: JlincEvent,
+  acknowledger: Party,
+  clock: Clock = {},
+  alreadyValidated?: ValidatedEvent,
+) {
+  const validated = alreadyValidated ?? validateEvent(f, event, clock);
+  if (validated.eventId !== event.audit.eventId) {
+    throw new JlincError('audit.eventId', 'is not the event that was validated', 'mismatch');
+  }
   if (validated.signerDid === acknowledger.did) {
-    throw new JlincError(`audit.${f.acknowledger}Did`, 'an event cannot be acknowledged by its own signer', 'self-ack');
+    throw new JlincError(
+      `audit.${f.acknowledger}Did`,
+      'an event cannot be acknowledged by its own signer',
+      'self-ack',
+    );
   }
   const acknowledged: JlincEvent = {
     '@context': event['@context'],
@@ -200,10 +239,12 @@ export function validateAcknowledgedEvent(f: EventFamily, value: unknown, option
   const audit = exactObject(ack.audit, 'audit', [...auditKeys(f), ...extra]);
   if (options.knownEvent) {
     const known = options.knownEvent;
-    if (ack['@context'] !== known['@context']) throw new JlincError('@context', 'does not match the event sent');
+    if (ack['@context'] !== known['@context'])
+      throw new JlincError('@context', 'does not match the event sent');
     if (ack.eventJwt !== known.eventJwt) throw new JlincError('eventJwt', 'does not match the event sent');
     for (const key of auditKeys(f)) {
-      if (audit[key] !== known.audit[key]) throw new JlincError(`audit.${key}`, 'does not match the event sent');
+      if (audit[key] !== known.audit[key])
+        throw new JlincError(`audit.${key}`, 'does not match the event sent');
     }
     validated = {
       eventType: known.audit.eventType as string,
@@ -225,7 +266,11 @@ export function validateAcknowledgedEvent(f: EventFamily, value: unknown, option
     `audit.${f.acknowledger}PublicKey`,
   );
   if (audit[`${f.acknowledger}Did`] === validated.signerDid) {
-    throw new JlincError(`audit.${f.acknowledger}Did`, 'an event cannot be acknowledged by its own signer', 'self-ack');
+    throw new JlincError(
+      `audit.${f.acknowledger}Did`,
+      'an event cannot be acknowledged by its own signer',
+      'self-ack',
+    );
   }
   verifyHash(validated.eventId, audit[`${f.acknowledger}Sig`], publicKey, `audit.${f.acknowledger}Sig`);
   return { ...validated, acknowledgerDid: audit[`${f.acknowledger}Did`] as string };

@@ -22,10 +22,12 @@ export function exactObject(
   }
   const object = value as Json;
   for (const key of keys) {
-    if (!Object.prototype.hasOwnProperty.call(object, key)) throw new Err(join(field, key), 'is missing', 'missing');
+    if (!Object.prototype.hasOwnProperty.call(object, key))
+      throw new Err(join(field, key), 'is missing', 'missing');
   }
   for (const key of Object.keys(object)) {
-    if (!keys.includes(key) && !optional.includes(key)) throw new Err(join(field, key), 'is not allowed here', 'unknown');
+    if (!keys.includes(key) && !optional.includes(key))
+      throw new Err(join(field, key), 'is not allowed here', 'unknown');
   }
   return object;
 }
@@ -38,7 +40,11 @@ export function stringField(object: Json, key: string, field: string, Err: Error
 
 export function checkContext(object: Json, field: string): void {
   if (object['@context'] !== JLINC_CONTEXT) {
-    throw new JlincError(join(field, '@context'), `expected "${JLINC_CONTEXT}" (only JLINC v7 is accepted)`, 'context');
+    throw new JlincError(
+      join(field, '@context'),
+      `expected "${JLINC_CONTEXT}" (only JLINC v7 is accepted)`,
+      'context',
+    );
   }
 }
 

@@ -24,7 +24,15 @@ export function createSisaEvent(
   previousId: string | null,
   clock: Clock = {},
 ): JlincEvent {
-  return createEvent({ family: SISA_EVENTS, agreementId: sisa.sisaId, signer: rightsHolder, eventType, payload, previousId, clock });
+  return createEvent({
+    family: SISA_EVENTS,
+    agreementId: sisa.sisaId,
+    signer: rightsHolder,
+    eventType,
+    payload,
+    previousId,
+    clock,
+  });
 }
 
 export interface SisaContext extends Clock {
@@ -38,15 +46,28 @@ export function validateSisaEvent(value: unknown, context: SisaContext = {}): Va
   return event;
 }
 
-export function acknowledgeSisaEvent(event: JlincEvent, custodian: Party, context: SisaContext = {}): JlincEvent {
+export interface AcknowledgeContext extends SisaContext {
+  /** The result of validateSisaEvent on this event, when the caller has just run it: saves a second check. */
+  validated?: ValidatedEvent;
+}
+
+export function acknowledgeSisaEvent(
+  event: JlincEvent,
+  custodian: Party,
+  context: AcknowledgeContext = {},
+): JlincEvent {
   if (context.sisa && context.sisa.custodianDid !== custodian.did) {
     throw new JlincError('audit.dataCustodianDid', 'is not the custodian of this SISA', 'wrong-party');
   }
-  checkAgainstSisa(validateEvent(SISA_EVENTS, event, context), context.sisa);
-  return acknowledgeEvent(SISA_EVENTS, event, custodian, context);
+  const validated = context.validated ?? validateEvent(SISA_EVENTS, event, context);
+  checkAgainstSisa(validated, context.sisa);
+  return acknowledgeEvent(SISA_EVENTS, event, custodian, context, validated);
 }
 
-export function validateAcknowledgedSisaEvent(value: unknown, context: SisaContext & ValidateAckOptions = {}) {
+export function validateAcknowledgedSisaEvent(
+  value: unknown,
+  context: SisaContext & ValidateAckOptions = {},
+) {
   const ack = validateAcknowledgedEvent(SISA_EVENTS, value, context);
   checkAgainstSisa(ack, context.sisa);
   if (context.sisa && ack.acknowledgerDid !== context.sisa.custodianDid) {
@@ -57,7 +78,8 @@ export function validateAcknowledgedSisaEvent(value: unknown, context: SisaConte
 
 function checkAgainstSisa(event: ValidatedEvent, sisa: ValidatedSisa | undefined): void {
   if (!sisa) return;
-  if (event.agreementId !== sisa.sisaId) throw new JlincError('audit.sisaId', 'does not match the SISA', 'wrong-agreement');
+  if (event.agreementId !== sisa.sisaId)
+    throw new JlincError('audit.sisaId', 'does not match the SISA', 'wrong-agreement');
   if (event.signerDid !== sisa.rightsHolderDid) {
     throw new JlincError('audit.rightsHolderDid', 'is not the rights holder of this SISA', 'wrong-party');
   }

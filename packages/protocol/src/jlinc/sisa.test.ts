@@ -2,7 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Party } from '../identity/party.js';
 import { JlincError, ChainError, ProtocolError, EncodingError } from '../errors.js';
-import { acceptSisaOffering, checkOfferIsOwn, createSisaOffering, validateSisa, validateSisaOffering } from './sisa.js';
+import {
+  acceptSisaOffering,
+  checkOfferIsOwn,
+  createSisaOffering,
+  validateSisa,
+  validateSisaOffering,
+} from './sisa.js';
 import {
   acknowledgeSisaEvent,
   createSisaEvent,
@@ -64,7 +70,11 @@ test('the rights holder cannot acknowledge its own event, and another custodian 
   const { person, sisa, validated } = flow();
   const event = createSisaEvent(sisa, person, 'statusEvent', { status: 'AgreementActive' }, null);
   rejects(() => acknowledgeSisaEvent(event, person), JlincError, 'audit.dataCustodianDid');
-  rejects(() => acknowledgeSisaEvent(event, Party.generate(), { sisa: validated }), JlincError, 'audit.dataCustodianDid');
+  rejects(
+    () => acknowledgeSisaEvent(event, Party.generate(), { sisa: validated }),
+    JlincError,
+    'audit.dataCustodianDid',
+  );
 });
 
 test('an acknowledgement that alters the event it acknowledges is refused, naming the field', () => {
@@ -80,24 +90,83 @@ test('an acknowledgement that alters the event it acknowledges is refused, namin
 test('tampered messages name the failing field', () => {
   const { person, offering, sisa } = flow();
   const o = offering.offeredSisa;
-  rejects(() => validateSisaOffering({ ...offering, '@context': 'https://protocol.jlinc.org/context/jlinc-v6.jsonld' }), JlincError, '@context');
-  rejects(() => validateSisaOffering({ ...offering, offeredSisa: { ...o, dataCustodianSig: o.dataCustodianSig.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) } }), JlincError, 'offeredSisa.dataCustodianSig');
-  rejects(() => validateSisaOffering({ ...offering, offeredSisa: { ...o, dataCustodianPublicKey: person.publicKey } }), JlincError, 'offeredSisa.dataCustodianDid');
-  rejects(() => validateSisaOffering({ ...offering, offeredSisa: { ...o, createdAt: '2030-13-01T00:00:00.000Z' } }), JlincError, 'offeredSisa.createdAt');
-  rejects(() => validateSisaOffering({ ...offering, offeredSisa: { ...o, createdAt: new Date(Date.now() + 5000).toISOString() } }), JlincError, 'offeredSisa.createdAt');
-  rejects(() => validateSisaOffering({ ...offering, offeredSisa: { ...o, dataCustodianSigType: 'sha512:ed25519' } }), JlincError, 'offeredSisa.dataCustodianSigType');
-  rejects(() => validateSisaOffering({ ...offering, offeredSisa: { ...o, extra: 1 } }), JlincError, 'offeredSisa.extra');
+  rejects(
+    () =>
+      validateSisaOffering({ ...offering, '@context': 'https://protocol.jlinc.org/context/jlinc-v6.jsonld' }),
+    JlincError,
+    '@context',
+  );
+  rejects(
+    () =>
+      validateSisaOffering({
+        ...offering,
+        offeredSisa: {
+          ...o,
+          dataCustodianSig: o.dataCustodianSig.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')),
+        },
+      }),
+    JlincError,
+    'offeredSisa.dataCustodianSig',
+  );
+  rejects(
+    () =>
+      validateSisaOffering({ ...offering, offeredSisa: { ...o, dataCustodianPublicKey: person.publicKey } }),
+    JlincError,
+    'offeredSisa.dataCustodianDid',
+  );
+  rejects(
+    () => validateSisaOffering({ ...offering, offeredSisa: { ...o, createdAt: '2030-13-01T00:00:00.000Z' } }),
+    JlincError,
+    'offeredSisa.createdAt',
+  );
+  rejects(
+    () =>
+      validateSisaOffering({
+        ...offering,
+        offeredSisa: { ...o, createdAt: new Date(Date.now() + 5000).toISOString() },
+      }),
+    JlincError,
+    'offeredSisa.createdAt',
+  );
+  rejects(
+    () =>
+      validateSisaOffering({ ...offering, offeredSisa: { ...o, dataCustodianSigType: 'sha512:ed25519' } }),
+    JlincError,
+    'offeredSisa.dataCustodianSigType',
+  );
+  rejects(
+    () => validateSisaOffering({ ...offering, offeredSisa: { ...o, extra: 1 } }),
+    JlincError,
+    'offeredSisa.extra',
+  );
   const { createdAt: _c, ...missing } = o;
-  rejects(() => validateSisaOffering({ ...offering, offeredSisa: missing }), JlincError, 'offeredSisa.createdAt');
-  rejects(() => validateSisa({ ...sisa, sisaId: sisa.sisaId.slice(0, -1) + (sisa.sisaId.endsWith('A') ? 'B' : 'A') }), JlincError, 'sisaId');
+  rejects(
+    () => validateSisaOffering({ ...offering, offeredSisa: missing }),
+    JlincError,
+    'offeredSisa.createdAt',
+  );
+  rejects(
+    () =>
+      validateSisa({ ...sisa, sisaId: sisa.sisaId.slice(0, -1) + (sisa.sisaId.endsWith('A') ? 'B' : 'A') }),
+    JlincError,
+    'sisaId',
+  );
   rejects(() => validateSisa({ ...sisa, acceptedSisaJwt: 'not-a-jwt' }), JlincError, 'acceptedSisaJwt');
 });
 
 test('an agreement JWT with a bad jlincId or a non-http URI is refused', () => {
   const custodian = Party.generate();
-  rejects(() => createSisaOffering(custodian, 'ftp://example.com/terms'), JlincError, 'agreement.agreementURI');
+  rejects(
+    () => createSisaOffering(custodian, 'ftp://example.com/terms'),
+    JlincError,
+    'agreement.agreementURI',
+  );
   const agreementJwt = createHs256Jwt(
-    { '@context': 'https://protocol.jlinc.org/context/jlinc-v7.jsonld', jlincId: 'ABC', agreementURI: AGREEMENT },
+    {
+      '@context': 'https://protocol.jlinc.org/context/jlinc-v7.jsonld',
+      jlincId: 'ABC',
+      agreementURI: AGREEMENT,
+    },
     custodian.exportSecret(),
   );
   const offering = createSisaOffering(custodian, AGREEMENT);
@@ -111,7 +180,11 @@ test('an event with an empty JWT signature segment is refused', () => {
   const unsigned = event.eventJwt.split('.').slice(0, 2).join('.') + '.';
   const createdAt = event.audit.createdAt as string;
   const eventId = computeEventId(sisa.sisaId, unsigned, null, createdAt);
-  const forged = { ...event, eventJwt: unsigned, audit: { ...event.audit, eventId, rightsHolderSig: signHash(eventId, person.key) } };
+  const forged = {
+    ...event,
+    eventJwt: unsigned,
+    audit: { ...event.audit, eventId, rightsHolderSig: signHash(eventId, person.key) },
+  };
   rejects(() => validateSisaEvent(forged), JlincError, 'eventJwt');
 });
 
@@ -126,16 +199,28 @@ test('event chains: in order accepted; replays and forks refused with a ChainErr
   const accept = (e: unknown) => chain.append(validateSisaEvent(e, { sisa: validated }));
   accept(e1);
   accept(e2);
-  assert.throws(() => accept(e2), (e: unknown) => e instanceof ChainError && e.code === 'replay');
-  assert.throws(() => accept(forkAtStart), (e: unknown) => e instanceof ChainError && e.code === 'fork');
-  assert.throws(() => accept(forkLater), (e: unknown) => e instanceof ChainError && e.code === 'fork');
+  assert.throws(
+    () => accept(e2),
+    (e: unknown) => e instanceof ChainError && e.code === 'replay',
+  );
+  assert.throws(
+    () => accept(forkAtStart),
+    (e: unknown) => e instanceof ChainError && e.code === 'fork',
+  );
+  assert.throws(
+    () => accept(forkLater),
+    (e: unknown) => e instanceof ChainError && e.code === 'fork',
+  );
   assert.equal(chain.head(sisa.sisaId), e2.audit.eventId);
   accept(e3);
   assert.equal(chain.head(sisa.sisaId), e3.audit.eventId);
   // An event of another SISA whose previousId names this chain is refused too.
   const other = flow();
   const cross = createSisaEvent(other.sisa, other.person, 'dataEvent', {}, e3.audit.eventId as string);
-  assert.throws(() => chain.append(validateSisaEvent(cross)), (e: unknown) => e instanceof ChainError && e.code === 'wrong-agreement');
+  assert.throws(
+    () => chain.append(validateSisaEvent(cross)),
+    (e: unknown) => e instanceof ChainError && e.code === 'wrong-agreement',
+  );
 });
 
 test('events of a SISA signed by someone else are refused with the SISA as context', () => {

@@ -78,7 +78,8 @@ export function checkAgreementPayload(payload: Json, field: string, extraKeys: r
   exactObject(payload, field, ['@context', 'jlincId', 'agreementURI', ...extraKeys]);
   checkContext(payload, field);
   const jlincId = stringField(payload, 'jlincId', field);
-  if (!JLINC_ID.test(jlincId)) throw new JlincError(join(field, 'jlincId'), 'expected 64 lowercase hex characters', 'jlinc-id');
+  if (!JLINC_ID.test(jlincId))
+    throw new JlincError(join(field, 'jlincId'), 'expected 64 lowercase hex characters', 'jlinc-id');
   const uri = stringField(payload, 'agreementURI', field);
   if (!HTTP_URI.test(uri) || !URL.canParse(uri)) {
     throw new JlincError(join(field, 'agreementURI'), 'expected an http(s) URI', 'uri');
@@ -132,7 +133,12 @@ export function validateOfferedSisa(value: unknown, field: string, clock: Clock 
     join(field, 'dataCustodianDid'),
     join(field, 'dataCustodianPublicKey'),
   );
-  verifyItem(offered.agreementJwt as string, offered.dataCustodianSig, publicKey, join(field, 'dataCustodianSig'));
+  verifyItem(
+    offered.agreementJwt as string,
+    offered.dataCustodianSig,
+    publicKey,
+    join(field, 'dataCustodianSig'),
+  );
   checkTimestamp(offered.createdAt, join(field, 'createdAt'), clock);
   return {
     offeredSisa: offered as unknown as OfferedSisa,
@@ -212,10 +218,19 @@ export function validateSisa(value: unknown, clock: Clock = {}): ValidatedSisa {
     join(field, 'rightsHolderDid'),
     join(field, 'rightsHolderPublicKey'),
   );
-  verifyItem(accepted.offeredSisaJwt as string, accepted.rightsHolderSig, publicKey, join(field, 'rightsHolderSig'));
+  verifyItem(
+    accepted.offeredSisaJwt as string,
+    accepted.rightsHolderSig,
+    publicKey,
+    join(field, 'rightsHolderSig'),
+  );
   checkTimestamp(accepted.createdAt, join(field, 'createdAt'), clock);
   if (accepted.rightsHolderDid === offering.custodianDid) {
-    throw new JlincError(join(field, 'rightsHolderDid'), 'is the same identity as the data custodian', 'same-party');
+    throw new JlincError(
+      join(field, 'rightsHolderDid'),
+      'is the same identity as the data custodian',
+      'same-party',
+    );
   }
   return {
     ...offering,

@@ -30,8 +30,14 @@ test('signItem vector: deterministic signature, verifies, fails with the wrong k
   assert.equal(key.publicKey.toString('base64url'), s.publicKey);
   assert.equal(signItem(s.itemSigned, key), s.signature);
   verifyItem(s.itemSigned, s.signature, decodeBase64url(s.publicKey, 'pk'), 'sig');
-  assert.throws(() => verifyItem(s.itemSigned, s.signature, decodeBase64url(s.wrongPublicKey, 'pk'), 'sig'), JlincError);
-  assert.throws(() => verifyItem(s.itemSigned + '!', s.signature, decodeBase64url(s.publicKey, 'pk'), 'sig'), JlincError);
+  assert.throws(
+    () => verifyItem(s.itemSigned, s.signature, decodeBase64url(s.wrongPublicKey, 'pk'), 'sig'),
+    JlincError,
+  );
+  assert.throws(
+    () => verifyItem(s.itemSigned + '!', s.signature, decodeBase64url(s.publicKey, 'pk'), 'sig'),
+    JlincError,
+  );
 });
 
 test('v6 README SISA: every signature, every HMAC and the sisaId verify', () => {
@@ -39,8 +45,16 @@ test('v6 README SISA: every signature, every HMAC and the sisaId verify', () => 
   const custodianKey = decodeBase64url(r.dataCustodian.signingPublicKey, 'pk');
   const holderKey = decodeBase64url(r.rightsHolder.signingPublicKey, 'pk');
   // The published key pairs are consistent (libsodium layout seed || public key).
-  assert.ok(SigningKey.fromSecretKey(decodeBase64url(r.dataCustodian.signingPrivateKey, 'sk', 64)).publicKey.equals(custodianKey));
-  assert.ok(SigningKey.fromSecretKey(decodeBase64url(r.rightsHolder.signingPrivateKey, 'sk', 64)).publicKey.equals(holderKey));
+  assert.ok(
+    SigningKey.fromSecretKey(decodeBase64url(r.dataCustodian.signingPrivateKey, 'sk', 64)).publicKey.equals(
+      custodianKey,
+    ),
+  );
+  assert.ok(
+    SigningKey.fromSecretKey(decodeBase64url(r.rightsHolder.signingPrivateKey, 'sk', 64)).publicKey.equals(
+      holderKey,
+    ),
+  );
 
   const offered = r.offeredSisa;
   // agreementJwt: HMAC with the custodian's secret; dataCustodianSig = signItem(agreementJwt).
@@ -63,14 +77,20 @@ test('v6 README SISA: every signature, every HMAC and the sisaId verify', () => 
   // The rights holder's JWT of the offering reproduces byte for byte (JSON.stringify in insertion order).
   assert.equal(createHs256Jwt(inner, r.rightsHolder.secret), offeredJwt);
   // Wrong secrets fail.
-  assert.throws(() => verifyHs256Jwt(r.sisa.acceptedSisaJwt, r.dataCustodian.secret, 'acceptedSisaJwt'), JwtError);
+  assert.throws(
+    () => verifyHs256Jwt(r.sisa.acceptedSisaJwt, r.dataCustodian.secret, 'acceptedSisaJwt'),
+    JwtError,
+  );
   assert.throws(() => verifyHs256Jwt(offered.agreementJwt, r.rightsHolder.secret, 'agreementJwt'), JwtError);
 });
 
 test('v6 README SISA is refused by the v7 validator, naming @context', () => {
   const r = v.readmeV6Sisa;
   const sisa = { '@context': 'https://protocol.jlinc.org/context/jlinc-v6.jsonld', ...r.sisa };
-  assert.throws(() => validateSisa(sisa), (e: unknown) => e instanceof JlincError && e.field === '@context');
+  assert.throws(
+    () => validateSisa(sisa),
+    (e: unknown) => e instanceof JlincError && e.field === '@context',
+  );
 });
 
 test('jlinc-jwt HS256 vectors', () => {
@@ -118,5 +138,8 @@ test('didserver registration signature: Ed25519 over SHA-256(id + "." + created)
   const publicKey = publicKeyFromDid(d.did);
   assert.equal(publicKey.toString('base64url'), d.signingPublicKey);
   verifyHash(sha256(`${d.did}.${d.created}`).toString('base64url'), d.signature, publicKey, 'signature');
-  assert.throws(() => verifyHash(sha256(`${d.did}.x`).toString('base64url'), d.signature, publicKey, 'signature'), JlincError);
+  assert.throws(
+    () => verifyHash(sha256(`${d.did}.x`).toString('base64url'), d.signature, publicKey, 'signature'),
+    JlincError,
+  );
 });

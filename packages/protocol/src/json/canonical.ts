@@ -24,7 +24,8 @@ function write(value: unknown, path: string, depth: number): string {
       if (!Number.isFinite(value)) throw new JsonError(path, 'NaN and Infinity have no JSON form', 'number');
       return JSON.stringify(value);
     case 'string':
-      if (!value.isWellFormed()) throw new JsonError(path, 'string holds a lone surrogate (not I-JSON)', 'surrogate');
+      if (!value.isWellFormed())
+        throw new JsonError(path, 'string holds a lone surrogate (not I-JSON)', 'surrogate');
       return JSON.stringify(value);
     case 'object': {
       if (depth >= MAX_DEPTH) throw new JsonError(path, `nesting deeper than ${MAX_DEPTH}`, 'too-deep');

@@ -23,7 +23,11 @@ export function parseStrictJson(text: string, options: StrictParseOptions = {}):
   const root = options.field ?? 'message';
   if (typeof text !== 'string') throw new JsonError(root, 'expected JSON text', 'type');
   if (text.length > maxLength) {
-    throw new JsonError(root, `is ${text.length} characters, more than the limit of ${maxLength}`, 'too-large');
+    throw new JsonError(
+      root,
+      `is ${text.length} characters, more than the limit of ${maxLength}`,
+      'too-large',
+    );
   }
   let pos = 0;
 
@@ -116,9 +120,9 @@ export function parseStrictJson(text: string, options: StrictParseOptions = {}):
       }
     }
     if (c === '"') return parseString(path);
-    if (text.startsWith('true', pos)) return (pos += 4), true;
-    if (text.startsWith('false', pos)) return (pos += 5), false;
-    if (text.startsWith('null', pos)) return (pos += 4), null;
+    if (text.startsWith('true', pos)) return ((pos += 4), true);
+    if (text.startsWith('false', pos)) return ((pos += 5), false);
+    if (text.startsWith('null', pos)) return ((pos += 4), null);
     NUMBER.lastIndex = pos;
     const match = NUMBER.exec(text);
     if (match) {

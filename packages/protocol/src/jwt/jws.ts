@@ -20,16 +20,23 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 /** Splits and decodes a compact JWS. Does not check the signature. An empty signature segment is rejected. */
 export function decodeJwt(jwt: unknown, field: string): DecodedJwt {
   if (typeof jwt !== 'string') throw new JwtError(field, 'expected a JWT string', 'type');
-  if (!JWT_SHAPE.test(jwt)) throw new JwtError(field, 'expected three base64url segments separated by "."', 'shape');
+  if (!JWT_SHAPE.test(jwt))
+    throw new JwtError(field, 'expected three base64url segments separated by "."', 'shape');
   const [h, p, s] = jwt.split('.') as [string, string, string];
   if (s.length === 0) throw new JwtError(field, 'has an empty signature segment', 'unsigned');
   try {
     const header = parseObject(decodeBase64url(h, `${field}.header`), `${field}.header`);
     const payload = parseObject(decodeBase64url(p, `${field}.payload`), `${field}.payload`);
-    return { header, payload, signingInput: `${h}.${p}`, signature: decodeBase64url(s, `${field}.signature`) };
+    return {
+      header,
+      payload,
+      signingInput: `${h}.${p}`,
+      signature: decodeBase64url(s, `${field}.signature`),
+    };
   } catch (error) {
     if (error instanceof JwtError) throw error;
-    if (error instanceof ProtocolError) throw new JwtError(error.field, error.message.slice(error.field.length + 2));
+    if (error instanceof ProtocolError)
+      throw new JwtError(error.field, error.message.slice(error.field.length + 2));
     throw error;
   }
 }
@@ -95,7 +102,8 @@ export function verifyEdDsaJwt(jwt: unknown, field: string, publicKey?: Uint8Arr
     try {
       key = decodeBase64url(jwk.x, `${field}.header.jwk.x`, PUBLIC_KEY_BYTES);
     } catch (error) {
-      if (error instanceof ProtocolError) throw new JwtError(`${field}.header.jwk.x`, 'expected a 32-byte key', 'jwk');
+      if (error instanceof ProtocolError)
+        throw new JwtError(`${field}.header.jwk.x`, 'expected a 32-byte key', 'jwk');
       throw error;
     }
   }

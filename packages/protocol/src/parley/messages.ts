@@ -6,7 +6,7 @@ import { publicKeyFromDid, verificationMethodId } from '../identity/did.js';
 import type { Party } from '../identity/party.js';
 import { signDocument, verifyDocument, type Signed } from '../proof/data-integrity.js';
 import { checkTimestamp, timestamp, type Clock } from '../jlinc/primitives.js';
-import { exactObject, join, type Json } from '../jlinc/shape.js';
+import { exactObject, type Json } from '../jlinc/shape.js';
 import { PURPOSES, resolveTermsRef, type Purpose, type TermsEntry, type TermsRef } from './roster.js';
 
 /**
@@ -187,7 +187,10 @@ const SHAPES: Record<ParleyMessage['type'], { required: string[]; optional: stri
     required: ['proposer', 'terms', 'schema', 'purposes', 'retentionDays', 'onwardSharing'],
     optional: [],
   },
-  TermsAnswer: { required: ['inReplyTo', 'replyHash', 'decision'], optional: ['terms', 'purposes', 'reason'] },
+  TermsAnswer: {
+    required: ['inReplyTo', 'replyHash', 'decision'],
+    optional: ['terms', 'purposes', 'reason'],
+  },
   AgreementTermination: { required: ['agreementId', 'dataDisposition'], optional: ['reason'] },
   TerminationConfirmation: {
     required: ['agreementId', 'terminationHash', 'dataDisposition', 'summary'],
@@ -245,7 +248,13 @@ function schema(value: unknown): void {
   const names = new Set<string>();
   list(s.fields, 'schema.fields', 1, 200).forEach((f, i) => {
     const field = `schema.fields[${i}]`;
-    const o = exactObject(f, field, ['name', 'type', 'sensitivity'], ['required', 'description'], AgreementError);
+    const o = exactObject(
+      f,
+      field,
+      ['name', 'type', 'sensitivity'],
+      ['required', 'description'],
+      AgreementError,
+    );
     if (typeof o.name !== 'string' || !/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/.test(o.name)) {
       throw err(`${field}.name`, 'expected a name of letters, digits, "_", "." or "-" (at most 64)', 'name');
     }
@@ -253,7 +262,8 @@ function schema(value: unknown): void {
     names.add(o.name);
     oneOf(o.type, FIELD_TYPES, `${field}.type`);
     oneOf(o.sensitivity, ['low', 'normal', 'high', 'special-category'] as const, `${field}.sensitivity`);
-    if (o.required !== undefined && typeof o.required !== 'boolean') throw err(`${field}.required`, 'expected a boolean');
+    if (o.required !== undefined && typeof o.required !== 'boolean')
+      throw err(`${field}.required`, 'expected a boolean');
     if (o.description !== undefined && (typeof o.description !== 'string' || o.description.length > 500)) {
       throw err(`${field}.description`, 'expected a string of at most 500 characters');
     }
@@ -264,16 +274,24 @@ function schema(value: unknown): void {
 function validateBody(m: Json, clock: Clock): void {
   const type = oneOf(m.type, Object.keys(SHAPES) as ParleyMessage['type'][], 'type');
   const shape = SHAPES[type];
-  exactObject(m, '', [...ENVELOPE.filter((k) => k !== 'proof'), ...shape.required], ['proof', ...shape.optional], AgreementError);
+  exactObject(
+    m,
+    '',
+    [...ENVELOPE.filter((k) => k !== 'proof'), ...shape.required],
+    ['proof', ...shape.optional],
+    AgreementError,
+  );
   if (m['@context'] !== PARLEY_CONTEXT) throw err('@context', `expected "${PARLEY_CONTEXT}"`, 'context');
-  if (typeof m.id !== 'string' || !MESSAGE_ID.test(m.id)) throw err('id', 'expected a urn:uuid: identifier', 'id');
+  if (typeof m.id !== 'string' || !MESSAGE_ID.test(m.id))
+    throw err('id', 'expected a urn:uuid: identifier', 'id');
   did(m.from, 'from');
   did(m.to, 'to');
   if (m.from === m.to) throw err('to', 'names the sender itself', 'same-party');
   try {
     checkTimestamp(m.createdAt, 'createdAt', clock);
   } catch (error) {
-    if (error instanceof ProtocolError) throw err('createdAt', error.message.slice('createdAt: '.length), error.code);
+    if (error instanceof ProtocolError)
+      throw err('createdAt', error.message.slice('createdAt: '.length), error.code);
     throw error;
   }
   if ('agreementId' in m && (typeof m.agreementId !== 'string' || !AGREEMENT_ID.test(m.agreementId))) {
@@ -283,7 +301,8 @@ function validateBody(m: Json, clock: Clock): void {
     case 'TermsProposal': {
       oneOf(m.proposer, ['person', 'organisation'] as const, 'proposer');
       const terms = list(m.terms, 'terms', 1, 10).map((t, i) => resolveTermsRef(t, `terms[${i}]`));
-      if (new Set(terms.map((t) => t.id)).size !== terms.length) throw err('terms', 'lists the same terms twice', 'duplicate');
+      if (new Set(terms.map((t) => t.id)).size !== terms.length)
+        throw err('terms', 'lists the same terms twice', 'duplicate');
       schema(m.schema);
       const wanted = purposes(m.purposes, 'purposes');
       terms.forEach((t, i) => checkTermsAllow(t, wanted, `terms[${i}]`));
@@ -298,7 +317,11 @@ function validateBody(m: Json, clock: Clock): void {
         resolveTermsRef(onward.terms, 'onwardSharing.terms');
         terms.forEach((t, i) => {
           if (t.permissions.ThirdPartySharing === 'no') {
-            throw err(`terms[${i}]`, `${t.code} forbids onward sharing, but onwardSharing.allowed is true`, 'conflict');
+            throw err(
+              `terms[${i}]`,
+              `${t.code} forbids onward sharing, but onwardSharing.allowed is true`,
+              'conflict',
+            );
           }
         });
       } else if (onward.terms !== undefined) {
@@ -340,7 +363,8 @@ function validateBody(m: Json, clock: Clock): void {
     case 'PermissionChange': {
       const consents = list(m.consents, 'consents', 0, PURPOSES.length);
       const channels = list(m.channels, 'channels', 0, CHANNELS.length);
-      if (consents.length + channels.length === 0) throw err('consents', 'a permission change must change something');
+      if (consents.length + channels.length === 0)
+        throw err('consents', 'a permission change must change something');
       const seenPurposes = new Set<string>();
       consents.forEach((c, i) => {
         const o = exactObject(c, `consents[${i}]`, ['purpose', 'granted'], [], AgreementError);
@@ -394,10 +418,17 @@ export function validateParleyMessage<T extends ParleyMessage = ParleyMessage>(
   if (options.type && m.type !== options.type) throw err('type', `expected "${options.type}"`, 'type');
   validateBody(m, options);
   const proof = m.proof as Record<string, unknown> | null;
-  if (typeof proof !== 'object' || proof === null || proof.verificationMethod !== verificationMethodId(m.from as string)) {
-    throw new ProofError('proof.verificationMethod', `expected the key of the sender, ${String(m.from)}`, 'signer');
+  if (
+    typeof proof !== 'object' ||
+    proof === null ||
+    proof.verificationMethod !== verificationMethodId(m.from as string)
+  ) {
+    throw new ProofError(
+      'proof.verificationMethod',
+      `expected the key of the sender, ${String(m.from)}`,
+      'signer',
+    );
   }
   verifyDocument(m, { expectedProofPurpose: 'assertionMethod' });
   return m as unknown as SignedMessage<T>;
 }
-

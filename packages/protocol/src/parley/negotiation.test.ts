@@ -4,7 +4,13 @@ import { Party } from '../identity/party.js';
 import { AgreementError, ProofError, ProtocolError } from '../errors.js';
 import { findTerms, ROSTER, termsRef, permits, type TermsEntry } from './roster.js';
 import { sha256Hex } from '../crypto/hash.js';
-import { messageHash, signMessage, validateParleyMessage, type DataSchema, type TermsAnswer } from './messages.js';
+import {
+  messageHash,
+  signMessage,
+  validateParleyMessage,
+  type DataSchema,
+  type TermsAnswer,
+} from './messages.js';
 import {
   answer,
   answerByPolicy,
@@ -29,12 +35,34 @@ function parties() {
   return { person: Party.generate().pairwise('shop.example'), vendor: Party.generate('shop') };
 }
 
-function proffer(person: Party, vendor: Party, terms = ['SD-BASE', 'SD-BASE-A'], purposes = ['ServiceDelivery' as const]) {
-  return proposeTerms({ from: person, to: vendor.did, proposer: 'person', terms, schema, purposes, retentionDays: null });
+function proffer(
+  person: Party,
+  vendor: Party,
+  terms = ['SD-BASE', 'SD-BASE-A'],
+  purposes = ['ServiceDelivery' as const],
+) {
+  return proposeTerms({
+    from: person,
+    to: vendor.did,
+    proposer: 'person',
+    terms,
+    schema,
+    purposes,
+    retentionDays: null,
+  });
 }
 
 test('the roster has the required terms, each with version, URI, text hash and summary', () => {
-  for (const name of ['P2B1', '#NoStalking', 'service delivery only', 'intent only', 'second-party use, 30 days', 'SD-BASE-DP', 'PDC-AI', 'PDC-GOOD']) {
+  for (const name of [
+    'P2B1',
+    '#NoStalking',
+    'service delivery only',
+    'intent only',
+    'second-party use, 30 days',
+    'SD-BASE-DP',
+    'PDC-AI',
+    'PDC-GOOD',
+  ]) {
     const t = findTerms(name);
     assert.ok(t, name);
     assert.equal(t.sha256, sha256Hex(t.text));
@@ -63,29 +91,52 @@ test('person proffers, vendor accepts her first choice its policy allows: one ag
   const roundTrip = JSON.parse(JSON.stringify(agreement));
   assert.deepEqual(verifyAgreement(roundTrip), agreement);
   // A record whose summary disagrees with its signed messages is refused.
-  assert.throws(() => verifyAgreement({ ...roundTrip, retentionDays: 5 }), (e: unknown) => e instanceof AgreementError && e.field === 'retentionDays');
-  assert.throws(() => verifyAgreement({ ...roundTrip, purposes: ['ServiceDelivery', 'Tracking'] }), AgreementError);
+  assert.throws(
+    () => verifyAgreement({ ...roundTrip, retentionDays: 5 }),
+    (e: unknown) => e instanceof AgreementError && e.field === 'retentionDays',
+  );
+  assert.throws(
+    () => verifyAgreement({ ...roundTrip, purposes: ['ServiceDelivery', 'Tracking'] }),
+    AgreementError,
+  );
 });
 
 test('vendor counters once with one alternative; the person accepts or rejects; a counter cannot be countered', () => {
   const { person, vendor } = parties();
   const proposal = proffer(person, vendor, ['SD-BASE']);
-  const counter = answerByPolicy(proposal, vendor, { accepts: ['SD-BASE-A'], counter: 'SD-BASE-A', reason: 'We need analytics.' });
+  const counter = answerByPolicy(proposal, vendor, {
+    accepts: ['SD-BASE-A'],
+    counter: 'SD-BASE-A',
+    reason: 'We need analytics.',
+  });
   assert.equal(counter.decision, 'counter');
   assert.equal(followNegotiation([proposal, counter]).status, 'AgreementNegotiationCounterOfferMade');
   const yes = answer(counter, person, { decision: 'accept' });
   const agreement = concludeAgreement([proposal, counter, yes]);
   assert.equal(agreement.terms.id, findTerms('SD-BASE-A')?.id);
   const no = answer(counter, person, { decision: 'reject', reason: 'No analytics.' });
-  assert.deepEqual(followNegotiation([proposal, counter, no]), { status: 'AgreementRefused', refusedBy: person.did, reason: 'No analytics.' });
+  assert.deepEqual(followNegotiation([proposal, counter, no]), {
+    status: 'AgreementRefused',
+    refusedBy: person.did,
+    reason: 'No analytics.',
+  });
   assert.throws(() => answer(counter, person, { decision: 'counter', terms: 'SD-BASE-DP' }), AgreementError);
   // One signed by hand (as another implementation might send it) is refused when the negotiation is replayed.
   const recounter = signMessage<TermsAnswer>(
-    { type: 'TermsAnswer', inReplyTo: counter.id, replyHash: messageHash(counter), decision: 'counter', terms: termsRef(findTerms('SD-BASE-DP') as TermsEntry) },
+    {
+      type: 'TermsAnswer',
+      inReplyTo: counter.id,
+      replyHash: messageHash(counter),
+      decision: 'counter',
+      terms: termsRef(findTerms('SD-BASE-DP') as TermsEntry),
+    },
     person,
     vendor.did,
   );
-  assert.throws(() => followNegotiation([proposal, counter, recounter]), (e: unknown) => e instanceof AgreementError && e.field === 'messages[2].decision');
+  assert.throws(
+    () => followNegotiation([proposal, counter, recounter]),
+    (e: unknown) => e instanceof AgreementError && e.field === 'messages[2].decision',
+  );
   // A counter must name terms that were not proposed.
   assert.throws(() => answer(proposal, vendor, { decision: 'counter', terms: 'SD-BASE' }), AgreementError);
 });
@@ -105,8 +156,14 @@ test('answers bind the exact message answered, and only the addressee may answer
   const proposal = proffer(person, vendor);
   const reply = answer(proposal, vendor, { decision: 'accept' });
   const other = proffer(person, vendor);
-  assert.throws(() => followNegotiation([other, reply]), (e: unknown) => e instanceof AgreementError && e.field === 'messages[1].inReplyTo');
-  assert.throws(() => answer(proposal, Party.generate(), { decision: 'accept' }), (e: unknown) => e instanceof AgreementError && e.field === 'to');
+  assert.throws(
+    () => followNegotiation([other, reply]),
+    (e: unknown) => e instanceof AgreementError && e.field === 'messages[1].inReplyTo',
+  );
+  assert.throws(
+    () => answer(proposal, Party.generate(), { decision: 'accept' }),
+    (e: unknown) => e instanceof AgreementError && e.field === 'to',
+  );
   assert.throws(() => answer(proposal, vendor, { decision: 'accept', terms: 'SD-BASE-ATP' }), AgreementError);
 });
 
@@ -122,23 +179,47 @@ test('tampering with any signed field breaks the proof; shape errors name the fi
     [{ ...proposal, retentionDays: 0 }, 'retentionDays'],
     [{ ...proposal, terms: [{ ...proposal.terms[0], sha256: '0'.repeat(64) }] }, 'terms[0].sha256'],
     [{ ...proposal, terms: [{ ...proposal.terms[0], id: 'https://example.com/terms' }] }, 'terms[0].id'],
-    [{ ...proposal, schema: { fields: [{ name: 'email', type: 'email', sensitivity: 'secret' }] } }, 'schema.fields[0].sensitivity'],
+    [
+      { ...proposal, schema: { fields: [{ name: 'email', type: 'email', sensitivity: 'secret' }] } },
+      'schema.fields[0].sensitivity',
+    ],
     [{ ...proposal, onwardSharing: { allowed: true, terms: proposal.terms[0] } }, 'terms[0]'],
     [{ ...proposal, createdAt: '2999-01-01T00:00:00.000Z' }, 'createdAt'],
     [{ ...proposal, unexpected: true }, 'unexpected'],
   ];
   for (const [message, field] of cases) {
-    assert.throws(() => validateParleyMessage(message), (e: unknown) => e instanceof AgreementError && e.field === field, field);
+    assert.throws(
+      () => validateParleyMessage(message),
+      (e: unknown) => e instanceof AgreementError && e.field === field,
+      field,
+    );
   }
 });
 
 test('terms with a retention limit refuse a longer retention', () => {
   const { person, vendor } = parties();
   assert.throws(
-    () => proposeTerms({ from: person, to: vendor.did, proposer: 'person', terms: ['2P-30D'], schema, purposes: ['ServiceDelivery'], retentionDays: 31 }),
+    () =>
+      proposeTerms({
+        from: person,
+        to: vendor.did,
+        proposer: 'person',
+        terms: ['2P-30D'],
+        schema,
+        purposes: ['ServiceDelivery'],
+        retentionDays: 31,
+      }),
     (e: unknown) => e instanceof AgreementError && e.field === 'terms[0]',
   );
-  proposeTerms({ from: person, to: vendor.did, proposer: 'person', terms: ['2P-30D'], schema, purposes: ['ServiceDelivery'], retentionDays: 30 });
+  proposeTerms({
+    from: person,
+    to: vendor.did,
+    proposer: 'person',
+    terms: ['2P-30D'],
+    schema,
+    purposes: ['ServiceDelivery'],
+    retentionDays: 30,
+  });
 });
 
 test('termination names the data disposition and is confirmed; permission changes cannot grant what the terms forbid', () => {
@@ -152,10 +233,17 @@ test('termination names the data disposition and is confirmed; permission change
   checkAgainstAgreement(validateParleyMessage(JSON.parse(JSON.stringify(done))), agreement);
   assert.throws(() => terminateAgreement(agreement, Party.generate(), 'return'), AgreementError);
 
-  const change = changePermissions(agreement, person, { consents: [{ purpose: 'ServiceDelivery', granted: true }], channels: [{ channel: 'email', allowed: false }] });
+  const change = changePermissions(agreement, person, {
+    consents: [{ purpose: 'ServiceDelivery', granted: true }],
+    channels: [{ channel: 'email', allowed: false }],
+  });
   checkAgainstAgreement(change, agreement);
   assert.throws(
-    () => changePermissions(agreement, person, { consents: [{ purpose: 'Tracking', granted: true }], channels: [] }),
+    () =>
+      changePermissions(agreement, person, {
+        consents: [{ purpose: 'Tracking', granted: true }],
+        channels: [],
+      }),
     (e: unknown) => e instanceof AgreementError && e.field === 'consents[0].purpose',
   );
   assert.throws(() => changePermissions(agreement, person, { consents: [], channels: [] }), ProtocolError);

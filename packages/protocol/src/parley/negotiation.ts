@@ -26,7 +26,14 @@ import {
   type TermsAnswer,
   type TermsProposal,
 } from './messages.js';
-import { findTerms, resolveTermsRef, termsRef, type Purpose, type TermsEntry, type TermsRef } from './roster.js';
+import {
+  findTerms,
+  resolveTermsRef,
+  termsRef,
+  type Purpose,
+  type TermsEntry,
+  type TermsRef,
+} from './roster.js';
 
 const err = (field: string, detail: string, code?: string) => new AgreementError(field, detail, code);
 
@@ -91,7 +98,8 @@ export function answer(
       terms = to.terms;
     }
   } else if (input.decision === 'counter') {
-    if (input.terms === undefined) throw err('terms', 'a counter-offer names one alternative from the roster', 'missing');
+    if (input.terms === undefined)
+      throw err('terms', 'a counter-offer names one alternative from the roster', 'missing');
     terms = termsRef(lookupTerms(input.terms));
   }
   const message = signMessage<TermsAnswer>(
@@ -111,7 +119,8 @@ export function answer(
   if (to.type === 'TermsProposal') {
     followNegotiation([to, message], clock);
   } else {
-    if (input.decision === 'counter') throw err('decision', 'a counter-offer cannot be countered (one round)', 'sequence');
+    if (input.decision === 'counter')
+      throw err('decision', 'a counter-offer cannot be countered (one round)', 'sequence');
     validateAnswerTo(message, to, 'answer', clock);
     if (input.decision === 'accept' && message.terms?.id !== to.terms?.id) {
       throw err('terms', 'must be the terms of the counter-offer', 'mismatch');
@@ -152,7 +161,12 @@ export function answerByPolicy(
       clock,
     );
   }
-  return answer(proposal, vendor, { decision: 'reject', reason: policy.reason ?? 'None of these terms fits our service.' }, clock);
+  return answer(
+    proposal,
+    vendor,
+    { decision: 'reject', reason: policy.reason ?? 'None of these terms fits our service.' },
+    clock,
+  );
 }
 
 export type NegotiationState =
@@ -192,7 +206,11 @@ export function followNegotiation(messages: unknown[], clock: Clock = {}): Negot
   const proposed = proposal.terms.map((t) => resolveTermsRef(t, 'terms'));
   if (first.decision === 'reject') {
     if (messages.length > 2) throw err('messages[2]', 'nothing may follow a rejection', 'sequence');
-    return { status: 'AgreementRefused', refusedBy: first.from, ...(first.reason ? { reason: first.reason } : {}) };
+    return {
+      status: 'AgreementRefused',
+      refusedBy: first.from,
+      ...(first.reason ? { reason: first.reason } : {}),
+    };
   }
   if (first.decision === 'accept') {
     if (messages.length > 2) throw err('messages[2]', 'nothing may follow an acceptance', 'sequence');
@@ -204,34 +222,56 @@ export function followNegotiation(messages: unknown[], clock: Clock = {}): Negot
   // A counter-offer: one alternative from the roster, not one of those proposed.
   const counterTerms = resolveTermsRef(first.terms, 'messages[1].terms');
   if (proposed.some((t) => t.id === counterTerms.id)) {
-    throw err('messages[1].terms', 'a counter-offer must name terms that were not proposed', 'not-alternative');
+    throw err(
+      'messages[1].terms',
+      'a counter-offer must name terms that were not proposed',
+      'not-alternative',
+    );
   }
   const purposes = first.purposes ?? proposal.purposes;
   checkTermsAllow(counterTerms, purposes, 'messages[1].terms');
   checkRetention(counterTerms, proposal.retentionDays, 'messages[1].terms');
   if (proposal.onwardSharing.allowed && counterTerms.permissions.ThirdPartySharing === 'no') {
-    throw err('messages[1].terms', `${counterTerms.code} forbids the onward sharing the proposal allows`, 'conflict');
+    throw err(
+      'messages[1].terms',
+      `${counterTerms.code} forbids the onward sharing the proposal allows`,
+      'conflict',
+    );
   }
   if (messages.length === 2) return { status: 'AgreementNegotiationCounterOfferMade', counter: first };
   const second = validateAnswerTo(messages[2], first, 'messages[2]', clock);
-  if (second.from !== proposal.from) throw err('messages[2].from', 'only the proposer answers a counter-offer', 'wrong-party');
-  if (second.decision === 'counter') throw err('messages[2].decision', 'a counter-offer cannot be countered (one round)', 'sequence');
+  if (second.from !== proposal.from)
+    throw err('messages[2].from', 'only the proposer answers a counter-offer', 'wrong-party');
+  if (second.decision === 'counter')
+    throw err('messages[2].decision', 'a counter-offer cannot be countered (one round)', 'sequence');
   if (second.decision === 'reject') {
-    return { status: 'AgreementRefused', refusedBy: second.from, ...(second.reason ? { reason: second.reason } : {}) };
+    return {
+      status: 'AgreementRefused',
+      refusedBy: second.from,
+      ...(second.reason ? { reason: second.reason } : {}),
+    };
   }
-  if (second.terms?.id !== counterTerms.id) throw err('messages[2].terms', 'must be the terms of the counter-offer', 'mismatch');
+  if (second.terms?.id !== counterTerms.id)
+    throw err('messages[2].terms', 'must be the terms of the counter-offer', 'mismatch');
   return accepted(proposal, [proposal, first, second], first.terms as TermsRef, purposes, second.createdAt);
 }
 
-function validateAnswerTo(value: unknown, answered: SignedMessage, field: string, clock: Clock): SignedMessage<TermsAnswer> {
+function validateAnswerTo(
+  value: unknown,
+  answered: SignedMessage,
+  field: string,
+  clock: Clock,
+): SignedMessage<TermsAnswer> {
   let message: SignedMessage<TermsAnswer>;
   try {
     message = validateParleyMessage<TermsAnswer>(value, { ...clock, type: 'TermsAnswer' });
   } catch (error) {
-    if (error instanceof AgreementError) throw err(`${field}.${error.field}`, error.message.slice(error.field.length + 2), error.code);
+    if (error instanceof AgreementError)
+      throw err(`${field}.${error.field}`, error.message.slice(error.field.length + 2), error.code);
     throw error;
   }
-  if (message.inReplyTo !== answered.id) throw err(`${field}.inReplyTo`, `expected ${answered.id}`, 'sequence');
+  if (message.inReplyTo !== answered.id)
+    throw err(`${field}.inReplyTo`, `expected ${answered.id}`, 'sequence');
   if (message.replyHash !== messageHash(answered)) {
     throw err(`${field}.replyHash`, 'does not match the message answered', 'hash');
   }
@@ -277,7 +317,8 @@ export function agreementIdOf(messages: object[]): string {
 /** The agreement an accepted negotiation settles; throws if the negotiation did not end in acceptance. */
 export function concludeAgreement(messages: SignedMessage[], clock: Clock = {}): InformationSharingAgreement {
   const state = followNegotiation(messages, clock);
-  if (state.status !== 'AgreementAccepted') throw err('messages', `the negotiation is not accepted (${state.status})`, 'not-accepted');
+  if (state.status !== 'AgreementAccepted')
+    throw err('messages', `the negotiation is not accepted (${state.status})`, 'not-accepted');
   return state.agreement;
 }
 
@@ -289,11 +330,25 @@ export function verifyAgreement(value: unknown, clock: Clock = {}): InformationS
   const record = exactObject(
     value,
     '',
-    ['@context', 'type', 'id', 'person', 'organisation', 'terms', 'schema', 'purposes', 'retentionDays', 'onwardSharing', 'effectiveAt', 'messages'],
+    [
+      '@context',
+      'type',
+      'id',
+      'person',
+      'organisation',
+      'terms',
+      'schema',
+      'purposes',
+      'retentionDays',
+      'onwardSharing',
+      'effectiveAt',
+      'messages',
+    ],
     [],
     AgreementError,
   );
-  if (record.type !== 'InformationSharingAgreement') throw err('type', 'expected "InformationSharingAgreement"', 'type');
+  if (record.type !== 'InformationSharingAgreement')
+    throw err('type', 'expected "InformationSharingAgreement"', 'type');
   const derived = concludeAgreement(record.messages as SignedMessage[], clock);
   for (const key of Object.keys(derived) as (keyof InformationSharingAgreement)[]) {
     if (canonicalize(derived[key]) !== canonicalize(record[key])) {
@@ -317,7 +372,12 @@ export function terminateAgreement(
   clock: Clock = {},
 ) {
   return signMessage<AgreementTermination>(
-    { type: 'AgreementTermination', agreementId: agreement.id, dataDisposition, ...(reason ? { reason } : {}) },
+    {
+      type: 'AgreementTermination',
+      agreementId: agreement.id,
+      dataDisposition,
+      ...(reason ? { reason } : {}),
+    },
     from,
     partyTo(agreement, from),
     clock,
@@ -379,9 +439,13 @@ export function agreementStatus(
 }
 
 /** Checks a received termination, confirmation, permission change or status against the agreement it names. */
-export function checkAgainstAgreement(message: SignedMessage<ParleyMessage>, agreement: InformationSharingAgreement): void {
+export function checkAgainstAgreement(
+  message: SignedMessage<ParleyMessage>,
+  agreement: InformationSharingAgreement,
+): void {
   if (!('agreementId' in message)) throw err('type', 'this message does not refer to an agreement', 'type');
-  if (message.agreementId !== agreement.id) throw err('agreementId', 'names another agreement', 'wrong-agreement');
+  if (message.agreementId !== agreement.id)
+    throw err('agreementId', 'names another agreement', 'wrong-agreement');
   const parties = [agreement.person, agreement.organisation];
   if (!parties.includes(message.from) || !parties.includes(message.to)) {
     throw err('from', 'sender and recipient must be the two parties of the agreement', 'wrong-party');
@@ -390,7 +454,11 @@ export function checkAgainstAgreement(message: SignedMessage<ParleyMessage>, agr
     const terms = resolveTermsRef(agreement.terms, 'agreement.terms');
     message.consents.forEach((c, i) => {
       if (c.granted && terms.permissions[c.purpose] === 'no') {
-        throw err(`consents[${i}].purpose`, `${terms.code} does not permit ${c.purpose}; it cannot be granted`, 'purpose');
+        throw err(
+          `consents[${i}].purpose`,
+          `${terms.code} does not permit ${c.purpose}; it cannot be granted`,
+          'purpose',
+        );
       }
     });
   }

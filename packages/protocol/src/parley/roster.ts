@@ -104,11 +104,16 @@ function serviceDelivery(s: ServiceDeliveryShape): Omit<TermsEntry, 'sha256'> {
   ]
     .filter(Boolean)
     .join(' ');
-  const extras = [s.analytics && 'analytics', s.tracking && 'tracking', s.profiling && 'profiling'].filter(Boolean);
+  const extras = [s.analytics && 'analytics', s.tracking && 'tracking', s.profiling && 'profiling'].filter(
+    Boolean,
+  );
   return {
     id: P7012 + s.code,
     code: s.code,
-    aliases: [s.code.replace(/^SD-BASE/, 'SD-BY'), ...(s.code === 'SD-BASE' ? ['service delivery only'] : [])],
+    aliases: [
+      s.code.replace(/^SD-BASE/, 'SD-BY'),
+      ...(s.code === 'SD-BASE' ? ['service delivery only'] : []),
+    ],
     version: 'IEEE 7012-2025; DPV 2.2',
     uri: P7012 + s.code,
     title: `Service delivery${extras.length ? ' with second-party ' + extras.join(', ') : ' only'}`,
@@ -139,7 +144,14 @@ for (const [suffix, analytics, tracking, profiling, share] of [
   ['-ATP-S3P', true, true, true, 'anonymised-only'],
 ] as const) {
   for (const portability of [false, true]) {
-    SD_SHAPES.push({ code: `SD-BASE${suffix}${portability ? '-DP' : ''}`, analytics, tracking, profiling, share, portability });
+    SD_SHAPES.push({
+      code: `SD-BASE${suffix}${portability ? '-DP' : ''}`,
+      analytics,
+      tracking,
+      profiling,
+      share,
+      portability,
+    });
   }
 }
 
@@ -151,7 +163,8 @@ const OTHERS: Omit<TermsEntry, 'sha256'>[] = [
     version: 'IEEE 7012-2025; DPV 2.2',
     uri: P7012 + 'PDC-INTENT',
     title: 'Intent only',
-    summary: 'An intentcast may be read and answered with an offer; nothing else, and nobody learns who asked.',
+    summary:
+      'An intentcast may be read and answered with an offer; nothing else, and nobody learns who asked.',
     text:
       'PDC-INTENT (IEEE 7012-2025 personal data contribution). The person contributes a statement of intent to buy. ' +
       'The organisation may read it and answer it with a decision and an offer. It may not use it for anything ' +
@@ -212,7 +225,7 @@ const OTHERS: Omit<TermsEntry, 'sha256'>[] = [
     version: 'IEEE 7012-2025; DPV 2.2',
     uri: P7012 + 'TPR-IDENTITY-REF',
     title: 'Identity reference',
-    summary: 'One person vouches for another person\'s identity; the statement is used only for that.',
+    summary: "One person vouches for another person's identity; the statement is used only for that.",
     text:
       'TPR-IDENTITY-REF (IEEE 7012-2025 person to person). One person vouches for the identity of another. The ' +
       'statement may be used only to establish that identity and is shared with nobody else.',
@@ -244,7 +257,8 @@ const OTHERS: Omit<TermsEntry, 'sha256'>[] = [
     version: '1',
     uri: 'https://parley.dev/terms/2P-30D/v1',
     title: 'Second-party use, 30 days',
-    summary: 'The organisation itself may use the data to serve and analyse; deleted after 30 days; no sharing.',
+    summary:
+      'The organisation itself may use the data to serve and analyse; deleted after 30 days; no sharing.',
     text:
       '2P-30D (Parley, in the form of the IEEE 7012-2025 service delivery family). The organisation may use the data ' +
       'the person shares to deliver the service and to analyse its use, for no more than 30 days from receipt, ' +
@@ -265,7 +279,11 @@ export const ROSTER: readonly TermsEntry[] = [...SD_SHAPES.map(serviceDelivery),
 export function findTerms(name: string): TermsEntry | undefined {
   const lower = name.toLowerCase();
   return ROSTER.find(
-    (t) => t.id === name || t.uri === name || t.code.toLowerCase() === lower || t.aliases.some((a) => a.toLowerCase() === lower),
+    (t) =>
+      t.id === name ||
+      t.uri === name ||
+      t.code.toLowerCase() === lower ||
+      t.aliases.some((a) => a.toLowerCase() === lower),
   );
 }
 
@@ -280,11 +298,13 @@ export function resolveTermsRef(ref: unknown, field: string): TermsEntry {
   }
   const r = ref as Record<string, unknown>;
   for (const key of Object.keys(r)) {
-    if (!['id', 'version', 'uri', 'sha256'].includes(key)) throw new AgreementError(`${field}.${key}`, 'is not allowed here', 'unknown');
+    if (!['id', 'version', 'uri', 'sha256'].includes(key))
+      throw new AgreementError(`${field}.${key}`, 'is not allowed here', 'unknown');
   }
   const entry = typeof r.id === 'string' ? ROSTER.find((t) => t.id === r.id) : undefined;
   if (!entry) throw new AgreementError(`${field}.id`, 'is not in the terms roster', 'unknown-terms');
-  if (r.version !== entry.version) throw new AgreementError(`${field}.version`, `expected "${entry.version}"`, 'version');
+  if (r.version !== entry.version)
+    throw new AgreementError(`${field}.version`, `expected "${entry.version}"`, 'version');
   if (r.uri !== entry.uri) throw new AgreementError(`${field}.uri`, `expected "${entry.uri}"`, 'uri');
   if (r.sha256 !== entry.sha256) {
     throw new AgreementError(`${field}.sha256`, 'does not match the SHA-256 of the roster text', 'text-hash');

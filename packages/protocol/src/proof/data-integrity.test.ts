@@ -28,7 +28,12 @@ const verificationMethod = `https://vc.example/issuers/5678#${vector.publicKeyMu
 test('eddsa-jcs-2022 W3C vector: our signature equals the published one, byte for byte', () => {
   const seed = decodeMultikey(vector.privateKeyMultibase, MULTICODEC_ED25519_PRIV, 32, 'privateKeyMultibase');
   const key = SigningKey.fromSeed(seed);
-  const publicKey = decodeMultikey(vector.publicKeyMultibase, MULTICODEC_ED25519_PUB, 32, 'publicKeyMultibase');
+  const publicKey = decodeMultikey(
+    vector.publicKeyMultibase,
+    MULTICODEC_ED25519_PUB,
+    32,
+    'publicKeyMultibase',
+  );
   assert.ok(key.publicKey.equals(publicKey));
   const signed = signDocument(credential, key, { verificationMethod, created: '2023-02-24T23:36:38Z' });
   assert.equal(signed.proof.proofValue, vector.proofValue);
@@ -64,9 +69,14 @@ test('eddsa-jcs-2022 W3C vector: any change to the document or proof options fai
 
 test('a DID-signed document verifies from its verification method alone', () => {
   const party = Party.generate();
-  const signed = signDocument({ hello: 'world' }, party.key, { verificationMethod: verificationMethodId(party.did) });
+  const signed = signDocument({ hello: 'world' }, party.key, {
+    verificationMethod: verificationMethodId(party.did),
+  });
   assert.equal(verifyDocument(signed), party.did);
   const other = Party.generate();
-  const forged = { ...signed, proof: { ...signed.proof, verificationMethod: verificationMethodId(other.did) } };
+  const forged = {
+    ...signed,
+    proof: { ...signed.proof, verificationMethod: verificationMethodId(other.did) },
+  };
   assert.throws(() => verifyDocument(forged), ProofError);
 });

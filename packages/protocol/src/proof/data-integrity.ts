@@ -32,10 +32,17 @@ export interface ProofOptions {
 }
 
 function hashData(proofConfig: object, document: object): Buffer {
-  return Buffer.concat([sha256(canonicalize(proofConfig, 'proof')), sha256(canonicalize(document, 'document'))]);
+  return Buffer.concat([
+    sha256(canonicalize(proofConfig, 'proof')),
+    sha256(canonicalize(document, 'document')),
+  ]);
 }
 
-export function signDocument<T extends object>(document: T, key: SigningKey, options: ProofOptions): Signed<T> {
+export function signDocument<T extends object>(
+  document: T,
+  key: SigningKey,
+  options: ProofOptions,
+): Signed<T> {
   if ('proof' in document) throw new ProofError('proof', 'the document is already signed', 'signed');
   const proofConfig: Omit<DataIntegrityProof, 'proofValue'> = {
     type: 'DataIntegrityProof',
@@ -66,23 +73,37 @@ export function verifyDocument(document: unknown, options: VerifyProofOptions = 
     throw new ProofError('proof', 'is missing or not an object', 'missing');
   }
   const p = proof as Record<string, unknown>;
-  const allowed = ['type', 'cryptosuite', 'created', 'verificationMethod', 'proofPurpose', '@context', 'proofValue'];
+  const allowed = [
+    'type',
+    'cryptosuite',
+    'created',
+    'verificationMethod',
+    'proofPurpose',
+    '@context',
+    'proofValue',
+  ];
   for (const key of Object.keys(p)) {
     if (!allowed.includes(key)) throw new ProofError(`proof.${key}`, 'is not allowed here', 'unknown');
   }
-  if (p.type !== 'DataIntegrityProof') throw new ProofError('proof.type', 'expected "DataIntegrityProof"', 'type');
-  if (p.cryptosuite !== CRYPTOSUITE) throw new ProofError('proof.cryptosuite', `expected "${CRYPTOSUITE}"`, 'suite');
+  if (p.type !== 'DataIntegrityProof')
+    throw new ProofError('proof.type', 'expected "DataIntegrityProof"', 'type');
+  if (p.cryptosuite !== CRYPTOSUITE)
+    throw new ProofError('proof.cryptosuite', `expected "${CRYPTOSUITE}"`, 'suite');
   if (typeof p.verificationMethod !== 'string') {
     throw new ProofError('proof.verificationMethod', 'expected a string', 'type');
   }
-  if (typeof p.proofPurpose !== 'string') throw new ProofError('proof.proofPurpose', 'expected a string', 'type');
+  if (typeof p.proofPurpose !== 'string')
+    throw new ProofError('proof.proofPurpose', 'expected a string', 'type');
   if (options.expectedProofPurpose && p.proofPurpose !== options.expectedProofPurpose) {
     throw new ProofError('proof.proofPurpose', `expected "${options.expectedProofPurpose}"`, 'purpose');
   }
   if (p.created !== undefined && (typeof p.created !== 'string' || Number.isNaN(Date.parse(p.created)))) {
     throw new ProofError('proof.created', 'expected an XML Schema dateTime', 'created');
   }
-  if (p['@context'] !== undefined && canonicalize(p['@context']) !== canonicalize(unsigned['@context'] ?? null)) {
+  if (
+    p['@context'] !== undefined &&
+    canonicalize(p['@context']) !== canonicalize(unsigned['@context'] ?? null)
+  ) {
     throw new ProofError('proof.@context', "does not equal the document's @context", 'context');
   }
   const controller = p.verificationMethod.split('#')[0] as string;

@@ -4,7 +4,12 @@ import { Party } from '../identity/party.js';
 import { ReceiptError } from '../errors.js';
 import { encodeBase64url } from '../encoding/base64url.js';
 import { answer, changePermissions, concludeAgreement, proposeTerms } from '../parley/negotiation.js';
-import { issueConsentReceipt, validateConsentReceipt, verifyConsentReceipt, type PiiController } from './consent-receipt.js';
+import {
+  issueConsentReceipt,
+  validateConsentReceipt,
+  verifyConsentReceipt,
+  type PiiController,
+} from './consent-receipt.js';
 
 const controller: PiiController = {
   piiController: 'Example Telco Ltd',
@@ -23,7 +28,12 @@ function agreed() {
     to: vendor.did,
     proposer: 'person',
     terms: ['SD-BASE-A'],
-    schema: { fields: [{ name: 'email', type: 'email', sensitivity: 'normal' }, { name: 'health', type: 'string', sensitivity: 'special-category' }] },
+    schema: {
+      fields: [
+        { name: 'email', type: 'email', sensitivity: 'normal' },
+        { name: 'health', type: 'string', sensitivity: 'special-category' },
+      ],
+    },
     purposes: ['ServiceDelivery', 'ServiceAnalytics'],
     retentionDays: 365,
   });
@@ -31,11 +41,25 @@ function agreed() {
   return { person, vendor, agreement };
 }
 
-const REQUIRED = ['version', 'jurisdiction', 'consentTimestamp', 'collectionMethod', 'consentReceiptID', 'piiPrincipalId', 'piiControllers', 'policyUrl', 'services', 'sensitive'];
+const REQUIRED = [
+  'version',
+  'jurisdiction',
+  'consentTimestamp',
+  'collectionMethod',
+  'consentReceiptID',
+  'piiPrincipalId',
+  'piiControllers',
+  'policyUrl',
+  'services',
+  'sensitive',
+];
 
 test('an acceptance receipt carries every KI-CR-v1.1.0 required field and verifies offline', () => {
   const { person, vendor, agreement } = agreed();
-  const jws = issueConsentReceipt({ agreement, controller, jurisdiction: 'GB', service: 'Mobile service' }, vendor);
+  const jws = issueConsentReceipt(
+    { agreement, controller, jurisdiction: 'GB', service: 'Mobile service' },
+    vendor,
+  );
   const { receipt, signer } = verifyConsentReceipt(jws, vendor.did);
   assert.equal(signer, vendor.did);
   for (const key of REQUIRED) assert.ok(key in receipt, key);
@@ -44,7 +68,14 @@ test('an acceptance receipt carries every KI-CR-v1.1.0 required field and verifi
   assert.equal(receipt.sensitive, true);
   assert.deepEqual(receipt.spiCat, ['health']);
   const purpose = receipt.services[0]?.purposes[0];
-  for (const key of ['purpose', 'purposeCategory', 'consentType', 'piiCategory', 'termination', 'thirdPartyDisclosure']) {
+  for (const key of [
+    'purpose',
+    'purposeCategory',
+    'consentType',
+    'piiCategory',
+    'termination',
+    'thirdPartyDisclosure',
+  ]) {
     assert.ok(purpose && key in purpose, key);
   }
   assert.equal(receipt.parley.event, 'acceptance');
@@ -53,22 +84,36 @@ test('an acceptance receipt carries every KI-CR-v1.1.0 required field and verifi
 
 test('a permission change gets its own receipt, with withdrawn purposes marked', () => {
   const { person, vendor, agreement } = agreed();
-  const change = changePermissions(agreement, person, { consents: [{ purpose: 'ServiceAnalytics', granted: false }], channels: [] });
-  const jws = issueConsentReceipt({ agreement, controller, jurisdiction: 'GB', service: 'Mobile service', permissionChange: change }, vendor);
+  const change = changePermissions(agreement, person, {
+    consents: [{ purpose: 'ServiceAnalytics', granted: false }],
+    channels: [],
+  });
+  const jws = issueConsentReceipt(
+    { agreement, controller, jurisdiction: 'GB', service: 'Mobile service', permissionChange: change },
+    vendor,
+  );
   const { receipt } = verifyConsentReceipt(jws);
   assert.equal(receipt.parley.event, 'permission-change');
-  const types = Object.fromEntries(receipt.services[0]?.purposes.map((p) => [p.purposeCategory[0], p.consentType]) ?? []);
+  const types = Object.fromEntries(
+    receipt.services[0]?.purposes.map((p) => [p.purposeCategory[0], p.consentType]) ?? [],
+  );
   assert.equal(types['https://w3id.org/dpv#ServiceAnalytics'], 'WITHDRAWN');
   assert.equal(types['https://w3id.org/dpv#ServiceProvision'], 'EXPLICIT');
 });
 
 test('a receipt whose payload, signature or key was altered is refused, naming the field', () => {
   const { vendor, agreement } = agreed();
-  const jws = issueConsentReceipt({ agreement, controller, jurisdiction: 'GB', service: 'Mobile service' }, vendor);
+  const jws = issueConsentReceipt(
+    { agreement, controller, jurisdiction: 'GB', service: 'Mobile service' },
+    vendor,
+  );
   const [h, p, s] = jws.split('.') as [string, string, string];
   const payload = JSON.parse(Buffer.from(p, 'base64url').toString());
   const swapped = encodeBase64url(Buffer.from(JSON.stringify({ ...payload, jurisdiction: 'US' })));
-  assert.throws(() => verifyConsentReceipt(`${h}.${swapped}.${s}`), (e: unknown) => e instanceof ReceiptError && e.field === 'receipt.signature');
+  assert.throws(
+    () => verifyConsentReceipt(`${h}.${swapped}.${s}`),
+    (e: unknown) => e instanceof ReceiptError && e.field === 'receipt.signature',
+  );
   const flipped = s.slice(0, 10) + (s[10] === 'A' ? 'B' : 'A') + s.slice(11);
   assert.throws(() => verifyConsentReceipt(`${h}.${p}.${flipped}`), ReceiptError);
   // Re-signed by another key under the controller's kid: refused because the key is not the kid's.
@@ -77,15 +122,25 @@ test('a receipt whose payload, signature or key was altered is refused, naming t
 
 test('validation names each missing required field', () => {
   const { vendor, agreement } = agreed();
-  const jws = issueConsentReceipt({ agreement, controller, jurisdiction: 'GB', service: 'Mobile service' }, vendor);
+  const jws = issueConsentReceipt(
+    { agreement, controller, jurisdiction: 'GB', service: 'Mobile service' },
+    vendor,
+  );
   const receipt = verifyConsentReceipt(jws).receipt as unknown as Record<string, unknown>;
   for (const key of REQUIRED) {
     const { [key]: _dropped, ...rest } = receipt;
-    assert.throws(() => validateConsentReceipt(rest), (e: unknown) => e instanceof ReceiptError && e.field.startsWith(key), key);
+    assert.throws(
+      () => validateConsentReceipt(rest),
+      (e: unknown) => e instanceof ReceiptError && e.field.startsWith(key),
+      key,
+    );
   }
   const services = receipt.services as { purposes: Record<string, unknown>[] }[];
   const purpose = services[0]?.purposes[0] as Record<string, unknown>;
   const { thirdPartyDisclosure: _t, ...noDisclosure } = purpose;
   const broken = { ...receipt, services: [{ ...services[0], purposes: [noDisclosure] }] };
-  assert.throws(() => validateConsentReceipt(broken), (e: unknown) => e instanceof ReceiptError && e.field === 'services[0].purposes[0].thirdPartyDisclosure');
+  assert.throws(
+    () => validateConsentReceipt(broken),
+    (e: unknown) => e instanceof ReceiptError && e.field === 'services[0].purposes[0].thirdPartyDisclosure',
+  );
 });

@@ -51,7 +51,12 @@ export interface ConsentReceipt {
   sensitive: boolean;
   spiCat: string[];
   /** Parley extension: which agreement and which signed message this receipt is for. */
-  parley: { agreementId: string; terms: TermsRef; event: 'acceptance' | 'permission-change'; messageHash: string };
+  parley: {
+    agreementId: string;
+    terms: TermsRef;
+    event: 'acceptance' | 'permission-change';
+    messageHash: string;
+  };
 }
 
 const PURPOSE_TEXT: Record<Purpose, string> = {
@@ -79,7 +84,11 @@ export interface ReceiptInput {
 export function buildConsentReceipt(input: ReceiptInput, controllerParty: Party): ConsentReceipt {
   const { agreement, permissionChange } = input;
   if (controllerParty.did !== agreement.organisation) {
-    throw new ReceiptError('piiControllers', 'the receipt is issued by the organisation of the agreement', 'wrong-party');
+    throw new ReceiptError(
+      'piiControllers',
+      'the receipt is issued by the organisation of the agreement',
+      'wrong-party',
+    );
   }
   const terms = resolveTermsRef(agreement.terms, 'agreement.terms');
   const consented = new Map<Purpose, boolean>(agreement.purposes.map((p) => [p, true]));
@@ -87,11 +96,15 @@ export function buildConsentReceipt(input: ReceiptInput, controllerParty: Party)
   const acceptance = agreement.messages[agreement.messages.length - 1] as SignedMessage;
   const moment = permissionChange ?? acceptance;
   const retention =
-    agreement.retentionDays === null ? 'kept while the agreement lasts' : `kept at most ${agreement.retentionDays} days`;
+    agreement.retentionDays === null
+      ? 'kept while the agreement lasts'
+      : `kept at most ${agreement.retentionDays} days`;
   const termination =
     `Data ${retention}; either party may end the agreement with a signed AgreementTermination, ` +
     'after which the data is returned or destroyed and the holder confirms it.';
-  const sensitiveFields = agreement.schema.fields.filter((f) => f.sensitivity === 'high' || f.sensitivity === 'special-category');
+  const sensitiveFields = agreement.schema.fields.filter(
+    (f) => f.sensitivity === 'high' || f.sensitivity === 'special-category',
+  );
   const onward = agreement.onwardSharing;
   const purposes: ReceiptPurpose[] = [...consented].map(([purpose, granted], i) => ({
     purpose: PURPOSE_TEXT[purpose],
@@ -101,13 +114,15 @@ export function buildConsentReceipt(input: ReceiptInput, controllerParty: Party)
     primaryPurpose: i === 0,
     termination,
     thirdPartyDisclosure: onward.allowed,
-    ...(onward.allowed ? { thirdPartyName: `Onward recipients bound by ${onward.terms?.id ?? terms.id} (BISA)` } : {}),
+    ...(onward.allowed
+      ? { thirdPartyName: `Onward recipients bound by ${onward.terms?.id ?? terms.id} (BISA)` }
+      : {}),
   }));
   return {
     version: KI_CR_VERSION,
     jurisdiction: input.jurisdiction,
     consentTimestamp: Math.floor(Date.parse(moment.createdAt) / 1000),
-    collectionMethod: 'Signed Parley agreement negotiated by the person\'s agent (IEEE 7012 terms)',
+    collectionMethod: "Signed Parley agreement negotiated by the person's agent (IEEE 7012 terms)",
     consentReceiptID: randomUUID(),
     publicKey: encodeMultikey(MULTICODEC_ED25519_PUB, controllerParty.key.publicKey),
     language: input.language ?? 'en',
@@ -136,17 +151,27 @@ export function issueConsentReceipt(input: ReceiptInput, controllerParty: Party)
 const err = (field: string, detail: string, code?: string) => new ReceiptError(field, detail, code);
 
 function nonEmptyString(value: unknown, field: string): void {
-  if (typeof value !== 'string' || value.trim().length === 0) throw err(field, 'is required: a non-empty string', 'missing');
+  if (typeof value !== 'string' || value.trim().length === 0)
+    throw err(field, 'is required: a non-empty string', 'missing');
 }
 
 function stringArray(value: unknown, field: string, min = 1): void {
-  if (!Array.isArray(value) || value.length < min || value.some((v) => typeof v !== 'string' || v.length === 0)) {
-    throw err(field, `is required: an array of at least ${min} non-empty string${min === 1 ? '' : 's'}`, 'missing');
+  if (
+    !Array.isArray(value) ||
+    value.length < min ||
+    value.some((v) => typeof v !== 'string' || v.length === 0)
+  ) {
+    throw err(
+      field,
+      `is required: an array of at least ${min} non-empty string${min === 1 ? '' : 's'}`,
+      'missing',
+    );
   }
 }
 
 function object(value: unknown, field: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw err(field, 'is required: an object', 'missing');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw err(field, 'is required: an object', 'missing');
   return value as Record<string, unknown>;
 }
 
@@ -161,7 +186,10 @@ export function validateConsentReceipt(value: unknown): ConsentReceipt {
   nonEmptyString(r.collectionMethod, 'collectionMethod');
   nonEmptyString(r.consentReceiptID, 'consentReceiptID');
   if (r.publicKey !== undefined) nonEmptyString(r.publicKey, 'publicKey');
-  if (r.language !== undefined && (typeof r.language !== 'string' || !/^[a-z]{2}(-[A-Za-z0-9]{1,8})*$/.test(r.language))) {
+  if (
+    r.language !== undefined &&
+    (typeof r.language !== 'string' || !/^[a-z]{2}(-[A-Za-z0-9]{1,8})*$/.test(r.language))
+  ) {
     throw err('language', 'expected an ISO 639-1 language code', 'language');
   }
   nonEmptyString(r.piiPrincipalId, 'piiPrincipalId');
@@ -175,15 +203,18 @@ export function validateConsentReceipt(value: unknown): ConsentReceipt {
     if (typeof o.address !== 'string' && (typeof o.address !== 'object' || o.address === null)) {
       throw err(`${f}.address`, 'is required: a postal address', 'missing');
     }
-    if (o.onBehalf !== undefined && typeof o.onBehalf !== 'boolean') throw err(`${f}.onBehalf`, 'expected a boolean');
+    if (o.onBehalf !== undefined && typeof o.onBehalf !== 'boolean')
+      throw err(`${f}.onBehalf`, 'expected a boolean');
   });
   nonEmptyString(r.policyUrl, 'policyUrl');
-  if (!Array.isArray(r.services) || r.services.length === 0) throw err('services', 'is required: at least one service', 'missing');
+  if (!Array.isArray(r.services) || r.services.length === 0)
+    throw err('services', 'is required: at least one service', 'missing');
   r.services.forEach((s, i) => {
     const f = `services[${i}]`;
     const o = object(s, f);
     nonEmptyString(o.service, `${f}.service`);
-    if (!Array.isArray(o.purposes) || o.purposes.length === 0) throw err(`${f}.purposes`, 'is required: at least one purpose', 'missing');
+    if (!Array.isArray(o.purposes) || o.purposes.length === 0)
+      throw err(`${f}.purposes`, 'is required: at least one purpose', 'missing');
     o.purposes.forEach((p, j) => {
       const g = `${f}.purposes[${j}]`;
       const q = object(p, g);
@@ -195,7 +226,8 @@ export function validateConsentReceipt(value: unknown): ConsentReceipt {
         throw err(`${g}.primaryPurpose`, 'expected a boolean');
       }
       nonEmptyString(q.termination, `${g}.termination`);
-      if (typeof q.thirdPartyDisclosure !== 'boolean') throw err(`${g}.thirdPartyDisclosure`, 'is required: a boolean', 'missing');
+      if (typeof q.thirdPartyDisclosure !== 'boolean')
+        throw err(`${g}.thirdPartyDisclosure`, 'is required: a boolean', 'missing');
       if (q.thirdPartyDisclosure) nonEmptyString(q.thirdPartyName, `${g}.thirdPartyName`);
     });
   });
@@ -221,29 +253,38 @@ export function verifyConsentReceipt(jws: string, expectedSigner?: string): Veri
   try {
     decoded = decodeJwt(token, 'receipt');
   } catch (error) {
-    if (error instanceof ProtocolError) throw err(error.field, error.message.slice(error.field.length + 2), error.code);
+    if (error instanceof ProtocolError)
+      throw err(error.field, error.message.slice(error.field.length + 2), error.code);
     throw error;
   }
   const header = decoded.header;
   if (header.alg !== 'EdDSA') throw err('receipt.header.alg', 'expected "EdDSA"', 'alg');
   const jwk = header.jwk as Record<string, unknown> | undefined;
   const kid = typeof jwk === 'object' && jwk !== null ? jwk.kid : undefined;
-  if (typeof kid !== 'string') throw err('receipt.header.jwk.kid', 'expected the DID verification method of the signer', 'kid');
+  if (typeof kid !== 'string')
+    throw err('receipt.header.jwk.kid', 'expected the DID verification method of the signer', 'kid');
   const signer = kid.split('#')[0] as string;
   let publicKey: Buffer;
   try {
     publicKey = publicKeyFromDid(signer, 'receipt.header.jwk.kid');
-    if (kid !== verificationMethodId(signer)) throw err('receipt.header.jwk.kid', `expected ${verificationMethodId(signer)}`, 'kid');
-    if (jwk?.x !== publicKey.toString('base64url')) throw err('receipt.header.jwk.x', 'is not the key of the kid DID', 'kid');
+    if (kid !== verificationMethodId(signer))
+      throw err('receipt.header.jwk.kid', `expected ${verificationMethodId(signer)}`, 'kid');
+    if (jwk?.x !== publicKey.toString('base64url'))
+      throw err('receipt.header.jwk.x', 'is not the key of the kid DID', 'kid');
     verifyEdDsaJwt(token, 'receipt', publicKey);
   } catch (error) {
     if (error instanceof ReceiptError) throw error;
-    if (error instanceof ProtocolError) throw err(error.field, error.message.slice(error.field.length + 2), error.code);
+    if (error instanceof ProtocolError)
+      throw err(error.field, error.message.slice(error.field.length + 2), error.code);
     throw error;
   }
-  if (expectedSigner && signer !== expectedSigner) throw err('receipt.signer', `expected ${expectedSigner}, got ${signer}`, 'signer');
+  if (expectedSigner && signer !== expectedSigner)
+    throw err('receipt.signer', `expected ${expectedSigner}, got ${signer}`, 'signer');
   const receipt = validateConsentReceipt(decoded.payload);
-  if (receipt.publicKey !== undefined && receipt.publicKey !== encodeMultikey(MULTICODEC_ED25519_PUB, publicKey)) {
+  if (
+    receipt.publicKey !== undefined &&
+    receipt.publicKey !== encodeMultikey(MULTICODEC_ED25519_PUB, publicKey)
+  ) {
     throw err('publicKey', 'is not the key that signed the receipt', 'mismatch');
   }
   return { receipt, signer };
