@@ -27,6 +27,7 @@ import {
   verifyConsentReceipt,
   type JlincEvent,
   type PiiController,
+  type TermsPolicy,
 } from '@parley/protocol';
 import { writeJson, writeText } from '../io.js';
 
@@ -113,9 +114,10 @@ export function runWalkthrough(print: (line: string) => void, outDir?: string): 
     `schema  ${schema.fields.map((f) => f.name).join(', ')}; purposes ServiceDelivery; no onward sharing`,
   );
 
-  const policy = {
+  const policy: TermsPolicy = {
     accepts: ['SD-BASE-A', 'SD-BASE-A-DP'],
     counter: 'SD-BASE-A-DP',
+    purposes: ['ServiceAnalytics'],
     reason: 'We analyse use of our own network to improve it.',
   };
   const counter = answerByPolicy(
@@ -127,7 +129,7 @@ export function runWalkthrough(print: (line: string) => void, outDir?: string): 
   step(
     "The vendor's policy answers mechanically",
     `policy accepts ${policy.accepts.join(', ')}; counters with ${policy.counter}`,
-    `decision: ${counter.decision} with ${counter.terms?.id.split('#')[1]} ("${counter.reason}")`,
+    `decision: ${counter.decision} with ${counter.terms?.id.split('#')[1]} for ${(counter.purposes ?? []).join(' + ')} ("${counter.reason}")`,
   );
 
   const yes = answer(validateParleyMessage(wire(counter), { type: 'TermsAnswer' }), alice, {

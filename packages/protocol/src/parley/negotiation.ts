@@ -133,6 +133,8 @@ export function answer(
 export interface TermsPolicy {
   accepts: string[];
   counter?: string;
+  /** Purposes the vendor wants the counter-offer to cover besides the proposal's (e.g. ServiceAnalytics). */
+  purposes?: Purpose[];
   reason?: string;
 }
 
@@ -148,14 +150,17 @@ export function answerByPolicy(
   if (chosen) return answer(proposal, vendor, { decision: 'accept', terms: chosen.id }, clock);
   if (policy.counter && !proposal.terms.some((t) => t.id === lookupTerms(policy.counter as string).id)) {
     const counter = lookupTerms(policy.counter, 'policy.counter');
-    const purposes = proposal.purposes.filter((p) => counter.permissions[p] !== 'no');
+    const wanted = [...new Set([...proposal.purposes, ...(policy.purposes ?? [])])];
+    const purposes = wanted.filter((p) => counter.permissions[p] !== 'no');
+    const changed =
+      purposes.length !== proposal.purposes.length || purposes.some((p) => !proposal.purposes.includes(p));
     return answer(
       proposal,
       vendor,
       {
         decision: 'counter',
         terms: counter,
-        ...(purposes.length !== proposal.purposes.length && purposes.length ? { purposes } : {}),
+        ...(changed && purposes.length ? { purposes } : {}),
         reason: policy.reason ?? `We accept ${counter.code}.`,
       },
       clock,
