@@ -169,6 +169,7 @@ export function validateEvent(
     throw new JlincError(
       'audit.eventId',
       `does not equal createHash(${f.agreementIdKey}.eventJwt.previousId.createdAt)`,
+      'event-id',
     );
   }
   checkSigType(audit, `${f.signer}SigType`, 'audit');

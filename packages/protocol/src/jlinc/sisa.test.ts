@@ -249,3 +249,22 @@ test('pairwise identities are unlinkable across relationships and recoverable fo
   assert.equal(master.pairwise('vendor-a').exportSecret(), a.exportSecret());
   assert.notEqual(a.exportSecret(), b.exportSecret());
 });
+
+test('a long crafted agreementURI is refused at once (no regex backtracking), before any signature check', () => {
+  const custodian = Party.generate();
+  const offering = createSisaOffering(custodian, AGREEMENT);
+  for (const uri of ['http://' + 'a'.repeat(40_000) + ' ', 'http://' + 'a'.repeat(1_000) + ' ']) {
+    const agreementJwt = createHs256Jwt(
+      {
+        '@context': 'https://protocol.jlinc.org/context/jlinc-v7.jsonld',
+        jlincId: 'a'.repeat(64),
+        agreementURI: uri,
+      },
+      custodian.exportSecret(),
+    );
+    const forged = { ...offering, offeredSisa: { ...offering.offeredSisa, agreementJwt } };
+    const start = process.hrtime.bigint();
+    rejects(() => validateSisaOffering(forged), JlincError, 'offeredSisa.agreementJwt.payload.agreementURI');
+    assert.ok(Number(process.hrtime.bigint() - start) / 1e6 < 50, 'took more than 50 ms');
+  }
+});

@@ -54,7 +54,9 @@ export interface AcceptedSisa {
 }
 
 const JLINC_ID = /^[0-9a-f]{64}$/;
-const HTTP_URI = /^https?:\/\/[^\s/?#]+[^\s]*$/;
+/** Host, then optionally a path, query or fragment: two classes that cannot overlap, so matching is linear. */
+const HTTP_URI = /^https?:\/\/[^\s/?#]+(?:[/?#]\S*)?$/;
+const MAX_URI_LENGTH = 2048;
 
 /** A fresh 32-byte agreement id as 64 lowercase hex characters. */
 export function createJlincId(): string {
@@ -81,6 +83,13 @@ export function checkAgreementPayload(payload: Json, field: string, extraKeys: r
   if (!JLINC_ID.test(jlincId))
     throw new JlincError(join(field, 'jlincId'), 'expected 64 lowercase hex characters', 'jlinc-id');
   const uri = stringField(payload, 'agreementURI', field);
+  if (uri.length > MAX_URI_LENGTH) {
+    throw new JlincError(
+      join(field, 'agreementURI'),
+      `is longer than ${MAX_URI_LENGTH} characters`,
+      'too-large',
+    );
+  }
   if (!HTTP_URI.test(uri) || !URL.canParse(uri)) {
     throw new JlincError(join(field, 'agreementURI'), 'expected an http(s) URI', 'uri');
   }

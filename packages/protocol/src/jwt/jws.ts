@@ -36,7 +36,7 @@ export function decodeJwt(jwt: unknown, field: string): DecodedJwt {
   } catch (error) {
     if (error instanceof JwtError) throw error;
     if (error instanceof ProtocolError)
-      throw new JwtError(error.field, error.message.slice(error.field.length + 2));
+      throw new JwtError(error.field, error.message.slice(error.field.length + 2), error.code);
     throw error;
   }
 }

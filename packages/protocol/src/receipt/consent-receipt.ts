@@ -247,7 +247,8 @@ export interface VerifiedReceipt {
  * Verifies a receipt offline: the JWS signature with the key its `kid` DID names, the header key equal to it,
  * `publicKey` equal to it, and every required field. `expectedSigner` pins the controller's DID.
  */
-export function verifyConsentReceipt(jws: string, expectedSigner?: string): VerifiedReceipt {
+export function verifyConsentReceipt(jws: unknown, expectedSigner?: string): VerifiedReceipt {
+  if (typeof jws !== 'string') throw err('receipt', 'expected a compact JWS string', 'type');
   const token = jws.trim();
   let decoded;
   try {
