@@ -116,7 +116,9 @@ test('a receipt whose payload, signature or key was altered is refused, naming t
   );
   const flipped = s.slice(0, 10) + (s[10] === 'A' ? 'B' : 'A') + s.slice(11);
   assert.throws(() => verifyConsentReceipt(`${h}.${p}.${flipped}`), ReceiptError);
-  // Re-signed by another key under the controller's kid: refused because the key is not the kid's.
+  // A compact JWS has no whitespace: the library is strict (the CLI trims the file it reads).
+  assert.throws(() => verifyConsentReceipt(`\n${jws}`), ReceiptError);
+  assert.throws(() => verifyConsentReceipt(`${jws} `), ReceiptError);
   assert.throws(() => verifyConsentReceipt(`${h}.${p}`), ReceiptError);
 });
 

@@ -249,10 +249,10 @@ export interface VerifiedReceipt {
  */
 export function verifyConsentReceipt(jws: unknown, expectedSigner?: string): VerifiedReceipt {
   if (typeof jws !== 'string') throw err('receipt', 'expected a compact JWS string', 'type');
-  const token = jws.trim();
+
   let decoded;
   try {
-    decoded = decodeJwt(token, 'receipt');
+    decoded = decodeJwt(jws, 'receipt');
   } catch (error) {
     if (error instanceof ProtocolError)
       throw err(error.field, error.message.slice(error.field.length + 2), error.code);
@@ -272,7 +272,7 @@ export function verifyConsentReceipt(jws: unknown, expectedSigner?: string): Ver
       throw err('receipt.header.jwk.kid', `expected ${verificationMethodId(signer)}`, 'kid');
     if (jwk?.x !== publicKey.toString('base64url'))
       throw err('receipt.header.jwk.x', 'is not the key of the kid DID', 'kid');
-    verifyEdDsaJwt(token, 'receipt', publicKey);
+    verifyEdDsaJwt(jws, 'receipt', publicKey);
   } catch (error) {
     if (error instanceof ReceiptError) throw error;
     if (error instanceof ProtocolError)
