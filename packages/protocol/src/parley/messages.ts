@@ -414,9 +414,14 @@ export function validateParleyMessage<T extends ParleyMessage = ParleyMessage>(
   value: unknown,
   options: ValidateMessageOptions = {},
 ): SignedMessage<T> {
-  const m = exactObject(value, '', ['type', 'proof'], Object.keys(value ?? {}), AgreementError);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw err('message', 'expected a JSON object', 'type');
+  }
+  const m = value as Json;
   if (options.type && m.type !== options.type) throw err('type', `expected "${options.type}"`, 'type');
   validateBody(m, options);
+  if (m.proof === undefined)
+    throw err('proof', 'is missing: every Parley message is signed by its sender', 'missing');
   const proof = m.proof as Record<string, unknown> | null;
   if (
     typeof proof !== 'object' ||

@@ -186,6 +186,7 @@ test('tampering with any signed field breaks the proof; shape errors name the fi
     [{ ...proposal, onwardSharing: { allowed: true, terms: proposal.terms[0] } }, 'terms[0]'],
     [{ ...proposal, createdAt: '2999-01-01T00:00:00.000Z' }, 'createdAt'],
     [{ ...proposal, unexpected: true }, 'unexpected'],
+    [{ ...proposal, proof: undefined }, 'proof'],
   ];
   for (const [message, field] of cases) {
     assert.throws(
