@@ -3,6 +3,7 @@ import { agreementCommand, termsCommand } from './commands/terms.js';
 import { didCommand, keysCommand } from './commands/keys.js';
 import { jlincCommand } from './commands/jlinc.js';
 import { receiptCommand } from './commands/receipt.js';
+import { ledgerCommand } from './commands/ledger.js';
 import { walkthroughCommand } from './commands/walkthrough.js';
 import { describeError } from './io.js';
 
@@ -16,6 +17,7 @@ export function program(): Command {
     .addCommand(walkthroughCommand())
     .addCommand(jlincCommand())
     .addCommand(receiptCommand())
+    .addCommand(ledgerCommand())
     .addCommand(agreementCommand())
     .addCommand(termsCommand())
     .addCommand(keysCommand())

@@ -1,22 +1,29 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 /** RFC 6962 section 2.1 (RFC 9162 section 2.1.1): the tree hashing of Certificate Transparency. */
 export const HASH_SIZE = 32;
 
-const LEAF_PREFIX = Buffer.of(0x00);
-const NODE_PREFIX = Buffer.of(0x01);
-
 /** MTH({}) = SHA-256() */
 export const EMPTY_ROOT: Buffer = createHash('sha256').digest();
 
+// One-shot hashing (node >= 20.12) is several times faster than a Hash object per call.
+const sha256 = (data: Uint8Array): Buffer => hash('sha256', data, 'buffer') as unknown as Buffer;
+
 /** MTH({d}) = SHA-256(0x00 || d) */
 export function leafHash(leaf: Uint8Array): Buffer {
-  return createHash('sha256').update(LEAF_PREFIX).update(leaf).digest();
+  const input = Buffer.allocUnsafe(leaf.length + 1);
+  input[0] = 0x00;
+  input.set(leaf, 1);
+  return sha256(input);
 }
 
 /** SHA-256(0x01 || left || right) */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
-  return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+  const input = Buffer.allocUnsafe(1 + left.length + right.length);
+  input[0] = 0x01;
+  input.set(left, 1);
+  input.set(right, 1 + left.length);
+  return sha256(input);
 }
 
 /** The largest power of two strictly less than n (n > 1): where MTH splits D[n]. */

@@ -24,26 +24,34 @@ function write(value: unknown, path: string, depth: number): string {
       if (!Number.isFinite(value)) throw new JsonError(path, 'NaN and Infinity have no JSON form', 'number');
       return JSON.stringify(value);
     case 'string':
-      if (!value.isWellFormed())
-        throw new JsonError(path, 'string holds a lone surrogate (not I-JSON)', 'surrogate');
+      if (!value.isWellFormed()) throw new JsonError(path, 'string holds a lone surrogate (not I-JSON)', 'surrogate');
       return JSON.stringify(value);
     case 'object': {
       if (depth >= MAX_DEPTH) throw new JsonError(path, `nesting deeper than ${MAX_DEPTH}`, 'too-deep');
       if (Array.isArray(value)) {
-        return '[' + value.map((item, i) => write(item, `${path}[${i}]`, depth + 1)).join(',') + ']';
+        let out = '[';
+        for (let i = 0; i < value.length; i++) {
+          if (i > 0) out += ',';
+          out += write(value[i], `${path}[${i}]`, depth + 1);
+        }
+        return out + ']';
       }
       const proto = Object.getPrototypeOf(value);
       if (proto !== Object.prototype && proto !== null) {
         throw new JsonError(path, 'only plain objects can be canonicalised', 'type');
       }
       const record = value as Record<string, unknown>;
-      const members: string[] = [];
-      for (const key of Object.keys(record).sort()) {
+      const keys = Object.keys(record).sort();
+      let out = '{';
+      let first = true;
+      for (const key of keys) {
         const member = record[key];
         if (member === undefined) continue;
-        members.push(write(key, path, depth) + ':' + write(member, `${path}.${key}`, depth + 1));
+        if (!first) out += ',';
+        first = false;
+        out += write(key, path, depth) + ':' + write(member, path + '.' + key, depth + 1);
       }
-      return '{' + members.join(',') + '}';
+      return out + '}';
     }
     default:
       throw new JsonError(path, `a ${typeof value} has no JSON form`, 'type');

@@ -1,0 +1,2 @@
+export * from './witness.js';
+export * from './sql-state.js';
