@@ -42,6 +42,22 @@ test('walkthrough runs every step and writes messages the other commands accept'
   assert.equal(receipt.code, 0, receipt.out);
   assert.equal(JSON.parse(receipt.out).valid, true);
   assert.equal(parley('agreement', 'verify', join(dir, '6-agreement.json')).code, 0);
+  // The ledger receipt verifies with the log key the walkthrough printed, and not with another.
+  const vkey = /--vkey '([^']+)'/.exec(r.out)?.[1] as string;
+  const ledger = parley(
+    'ledger',
+    'verify-receipt',
+    join(dir, '14-ledger-receipt-event.json'),
+    '--vkey',
+    vkey,
+  );
+  assert.equal(ledger.code, 0, ledger.out);
+  assert.equal(JSON.parse(ledger.out).index, 1);
+  const wrong = vkey.replace(/\+[0-9a-f]{8}\+/, '+00000000+');
+  assert.equal(
+    parley('ledger', 'verify-receipt', join(dir, '14-ledger-receipt-event.json'), '--vkey', wrong).code,
+    1,
+  );
   // The key file is owner-only.
   const keyFile = readdirSync(dir).find((f) => f.endsWith('.key.json')) as string;
   assert.equal(statSync(join(dir, keyFile)).mode & 0o077, 0);

@@ -1,5 +1,14 @@
 import { Command } from 'commander';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  Ed25519NoteSigner,
+  MerkleLog,
+  noteCheckpointSigner,
+  openLogStorage,
+  verifyLedgerReceipt,
+} from '@parley/ledger';
 import {
   acceptSisaOffering,
   acknowledgeSisaEvent,
@@ -15,6 +24,8 @@ import {
   EventChain,
   findTerms,
   issueConsentReceipt,
+  messageHash,
+  sha256Hex,
   Party,
   proposeTerms,
   serializeKeyFile,
@@ -47,7 +58,7 @@ const wire = <T>(message: T): unknown => JSON.parse(JSON.stringify(message));
  * A person and a vendor agree on terms and share data under them, each step a real protocol operation whose
  * output the other side validates. Returns the number of the step reached; throws if any check fails.
  */
-export function runWalkthrough(print: (line: string) => void, outDir?: string): void {
+export async function runWalkthrough(print: (line: string) => void, outDir?: string): Promise<void> {
   let n = 0;
   const step = (title: string, ...details: string[]) => {
     n += 1;
@@ -158,6 +169,7 @@ export function runWalkthrough(print: (line: string) => void, outDir?: string): 
   );
 
   const chain = new EventChain();
+  const acknowledged: JlincEvent[] = [];
   const send = (event: JlincEvent, file: string) => {
     const received = validateSisaEvent(wire(event), { sisa: validatedSisa });
     chain.append(received);
@@ -167,6 +179,7 @@ export function runWalkthrough(print: (line: string) => void, outDir?: string): 
     });
     validateAcknowledgedSisaEvent(wire(ack), { sisa: validatedSisa, knownEvent: event });
     save(file, ack);
+    acknowledged.push(ack);
     return received.eventId;
   };
   const e1 = createSisaEvent(
@@ -241,12 +254,62 @@ export function runWalkthrough(print: (line: string) => void, outDir?: string): 
     `statusEvent ${id4.slice(0, 12)}…; confirmation signed by the vendor and verified`,
   );
 
+  // The ledger: every agreement, event and receipt as an audit record (ids, DIDs, hashes, signatures; no data).
+  const ledgerDir = outDir ?? mkdtempSync(join(tmpdir(), 'parley-walkthrough-'));
+  const origin = 'ledger.telco.example';
+  // Fresh keys every run: a ledger left by an earlier run (another key) is replaced, not extended.
+  const ledgerFile = join(ledgerDir, 'ledger.db');
+  for (const suffix of ['', '-wal', '-shm']) rmSync(ledgerFile + suffix, { force: true });
+  const logSigner = new Ed25519NoteSigner(origin, vendor.key.derive('ledger'));
+  const log = await MerkleLog.open(
+    await openLogStorage({ url: ledgerFile }),
+    noteCheckpointSigner(origin, logSigner),
+  );
+  try {
+    const records = [
+      {
+        type: 'agreement',
+        agreementId: agreement.id,
+        terms: agreement.terms.id,
+        termsSha256: agreement.terms.sha256,
+        person: agreement.person,
+        organisation: agreement.organisation,
+        messages: agreement.messages.map((m) => messageHash(m)),
+        sisaId: sisa.sisaId,
+      },
+      ...acknowledged.map((ack) => ({ type: 'sisaEvent', ...ack.audit })),
+      ...[receipt, changeReceipt].map((jws) => ({
+        type: 'consentReceipt',
+        agreementId: agreement.id,
+        issuer: vendor.did,
+        jwsSha256: sha256Hex(jws),
+      })),
+    ];
+    const appended = await log.append(records);
+    for (let i = 0; i < records.length; i++) {
+      verifyLedgerReceipt(await log.receipt(appended.firstIndex + i), logSigner.verifier);
+    }
+    save('14-ledger-receipt-event.json', await log.receipt(appended.firstIndex + 1));
+    step(
+      `Ledger: ${records.length} audit records in one batch, one signed checkpoint`,
+      `checkpoint ${origin} size ${log.size}, root ${log.checkpoint.root.toString('base64')}`,
+      "each record's receipt {record, index, proof, checkpoint} verified offline with the log key",
+      `log key (vkey) ${logSigner.vkey}`,
+    );
+  } finally {
+    await log.close();
+    if (!outDir) rmSync(ledgerDir, { recursive: true, force: true });
+  }
+
   print(`\nDone: ${n} steps, every signature, hash and chain link verified by the receiving side.`);
   if (outDir) {
     print(`Messages written to ${outDir}/. Try:`);
     print(`  npx parley jlinc validate ${join(outDir, '1-sisa-offering.json')}`);
     print(`  npx parley receipt verify ${join(outDir, '7-consent-receipt.jws')}`);
     print(`  npx parley agreement verify ${join(outDir, '6-agreement.json')}`);
+    print(
+      `  npx parley ledger verify-receipt ${join(outDir, '14-ledger-receipt-event.json')} --vkey '${logSigner.vkey}'`,
+    );
   }
 }
 
@@ -254,14 +317,15 @@ export function walkthroughCommand(): Command {
   return new Command('walkthrough')
     .description(
       'Run a scripted agreement between a person and a vendor, printing each step: identities, a JLINC SISA, ' +
-        'MyTerms proffer and counter-offer, consent receipts, signed data, permission and termination events. ' +
+        'MyTerms proffer and counter-offer, consent receipts, signed data, permission and termination events, ' +
+        'and the ledger that records them. ' +
         'Everything is computed and verified on the spot (fresh keys every run).',
     )
     .option(
       '-o, --out <dir>',
       'also write every message to this folder, to inspect or validate with other commands',
     )
-    .action((options: { out?: string }) => {
-      runWalkthrough((line) => process.stdout.write(line + '\n'), options.out);
+    .action(async (options: { out?: string }) => {
+      await runWalkthrough((line) => process.stdout.write(line + '\n'), options.out);
     });
 }
