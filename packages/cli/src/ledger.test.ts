@@ -129,3 +129,53 @@ test('ledger verify-receipt and audit: consistent growth passes; a rewritten his
   assert.match(r.err, /rewind/);
   await rewound.close();
 });
+
+test('ledger serve: a real server process on SQLite with its key file, appends with the token, and its witness', async () => {
+  const db = join(dir, 'served.db');
+  const key = join(dir, 'served-key.json');
+  const child = spawn(
+    process.execPath,
+    [BIN, 'ledger', 'serve', '--db', db, '--key', key, '--port', '0', '--origin', 'served.test.example'],
+    {
+      env: { ...process.env, PARLEY_LEDGER_TOKEN: 'tok', LOG_LEVEL: 'warn' },
+    },
+  );
+  try {
+    let err = '';
+    const address = await new Promise<string>((resolve, reject) => {
+      child.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+        const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
+        if (m) resolve(m[1] as string);
+      });
+      child.on('exit', () => reject(new Error(err)));
+    });
+    const info = (await (await fetch(address + '/')).json()) as { logVkey: string; witnessVkey: string };
+    assert.match(info.logVkey, /^served\.test\.example\+[0-9a-f]{8}\+/);
+    const appended = await fetch(address + '/entries', {
+      method: 'POST',
+      headers: { authorization: 'Bearer tok', 'content-type': 'application/json' },
+      body: JSON.stringify({ records: [rec(1), rec(2)] }),
+    });
+    assert.equal(appended.status, 201);
+    const note = await (await fetch(address + '/checkpoint')).text();
+    const cosigned = await fetch(address + '/add-checkpoint', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: `old 0\n\n${note}`,
+    });
+    assert.equal(cosigned.status, 200);
+    assert.match(await cosigned.text(), /^\u2014 served\.test\.example\/witness /);
+    // The witness state is in the database: replaying the same request from size 0 is now stale.
+    const stale = await fetch(address + '/add-checkpoint', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: `old 0\n\n${note}`,
+    });
+    assert.equal(stale.status, 409);
+    const audit = await parleyAsync('ledger', 'audit', address, '--state', join(dir, 'served-audit.json'));
+    assert.equal(audit.code, 0, audit.err);
+  } finally {
+    child.kill('SIGTERM');
+  }
+});
