@@ -52,11 +52,7 @@ for (const factory of storageFactories()) {
   test(`${factory.name}: killed ${KILLS} times mid-append, the log loses no acknowledged leaf and carries on`, async (t) => {
     t.after(() => factory.cleanup());
     const first = await factory.open();
-    const url =
-      first.kind === 'sqlite'
-        ? (first as unknown as { db: { location: string } }).db.location
-        : (first as unknown as { db: { pool: { options: { connectionString: string } } } }).db.pool.options
-            .connectionString;
+    const url = factory.url();
     await (await MerkleLog.open(first, plainSigner())).close();
     let previous: { size: number; root: Buffer } | undefined;
     let acknowledged = 0;

@@ -1,13 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MerkleLog } from './log.js';
-import { storageFactories, plainSigner } from './testing/storages.js';
+import { storageFactories, plainSigner, tamperNode, tamperRecord } from './testing/storages.js';
 import { leafHash, rootOf } from './rfc6962.js';
 import { verifyConsistency, verifyInclusion } from './proof/verify.js';
 import { IntegrityError, RecordError } from './errors.js';
-import type { LogStorage } from './storage/storage.js';
-import type { SqliteLogStorage } from './storage/sqlite.js';
-import type { PostgresLogStorage } from './storage/postgres.js';
 import { canonicalize } from '@parley/protocol';
 
 const record = (i: number) => ({
@@ -18,12 +15,6 @@ const record = (i: number) => ({
   previousId: i === 0 ? null : `evt${i - 1}`,
   rightsHolderDid: 'did:jlinc:779svu-UhSc6pvzWj-NCANHRTL0PcOzu2UtJhF5Hwlk',
 });
-
-async function exec(storage: LogStorage, sql: string, params: unknown[]) {
-  if (storage.kind === 'sqlite')
-    (storage as SqliteLogStorage).db.sqlite.prepare(sql.replace(/\$\d/g, '?')).run(...params);
-  else await (storage as PostgresLogStorage).db.pool.query(sql, params);
-}
 
 for (const factory of storageFactories()) {
   test(`${factory.name}: appends in batches; every proof verifies against the signed roots`, async (t) => {
@@ -101,6 +92,32 @@ for (const factory of storageFactories()) {
     await log.close();
   });
 
+  test(`${factory.name}: when signing the checkpoint fails, every caller of the batch is refused and nothing is stored`, async (t) => {
+    t.after(() => factory.cleanup());
+    let fail = false;
+    const base = plainSigner();
+    const signer = {
+      origin: base.origin,
+      sign: (size: number, root: Buffer) => {
+        if (fail) throw new Error('signing key unavailable');
+        return base.sign(size, root);
+      },
+    };
+    const log = await MerkleLog.open(await factory.open(), signer);
+    await log.append([record(0)]);
+    fail = true;
+    const results = await Promise.allSettled([log.append([record(1)]), log.append([record(2)])]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['rejected', 'rejected'],
+    );
+    assert.equal(log.size, 1);
+    assert.equal((await log.storage.latestCheckpoint())?.size, 1);
+    fail = false;
+    assert.equal((await log.append([record(1)])).firstIndex, 1);
+    await log.close();
+  });
+
   test(`${factory.name}: concurrent appends are grouped into fewer batches, none lost`, async (t) => {
     t.after(() => factory.cleanup());
     const log = await MerkleLog.open(await factory.open(), plainSigner());
@@ -121,22 +138,14 @@ for (const factory of storageFactories()) {
     await log.append(Array.from({ length: 16 }, (_, i) => record(i)));
     const storage = log.storage;
     // An internal node (level 2, index 1 covers leaves 4..7) is overwritten.
-    await exec(storage, 'UPDATE ledger_nodes SET hash = $1 WHERE level = $2 AND idx = $3', [
-      Buffer.alloc(32, 7),
-      2,
-      1,
-    ]);
+    await tamperNode(storage, 2, 1, Buffer.alloc(32, 7));
     await assert.rejects(log.inclusionProof(0), IntegrityError);
     await assert.rejects(log.consistencyProof(3, 16), IntegrityError);
     // A leaf's record is rewritten (its stored hash kept).
-    await exec(storage, 'UPDATE ledger_leaves SET record = $1 WHERE idx = $2', ['{"type":"forged"}', 9]);
+    await tamperRecord(storage, 9, '{"type":"forged"}');
     await assert.rejects(log.leaf(9), IntegrityError);
     // A frontier node of the whole tree (level 4, index 0 is the root of 16 leaves) breaks the restart.
-    await exec(storage, 'UPDATE ledger_nodes SET hash = $1 WHERE level = $2 AND idx = $3', [
-      Buffer.alloc(32, 1),
-      4,
-      0,
-    ]);
+    await tamperNode(storage, 4, 0, Buffer.alloc(32, 1));
     await log.close();
     const reopened = await factory.reopen();
     await assert.rejects(MerkleLog.open(reopened, plainSigner()), IntegrityError);

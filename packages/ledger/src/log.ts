@@ -2,9 +2,10 @@ import { CompactRange, frontierIds, perfectSubtrees, type StoredNode } from './c
 import { IntegrityError, MerkleProofError } from './errors.js';
 import { consistencyRanges, inclusionRanges, nodesFor } from './proof/build.js';
 import { verifyConsistency, verifyInclusion } from './proof/verify.js';
-import { auditRecordLeaf } from './records.js';
+import { auditRecordText } from './records.js';
 import { EMPTY_ROOT, leafHash, nodeHash } from './rfc6962.js';
-import type { LogStorage, StoredCheckpoint, StoredLeaf } from './storage/storage.js';
+import { LeafBatch, LeafBatchBuilder } from './storage/leaf-batch.js';
+import type { LogStorage, StoredCheckpoint } from './storage/storage.js';
 
 /** Signs the checkpoint of a tree: returns the signed note (C2SP tlog-checkpoint) to publish. */
 export interface CheckpointSigner {
@@ -35,9 +36,17 @@ export interface Receipt {
 }
 
 interface Pending {
-  leaves: { bytes: Buffer; hash: Buffer }[];
+  /** The records' canonical texts and leaf hashes. */
+  leaves: LeafBatch;
   resolve: (result: AppendResult) => void;
   reject: (error: unknown) => void;
+}
+
+/** MTH of a tree from the roots of the perfect subtrees that cover it, left to right (perfectSubtrees(0, n)). */
+function foldRoot(hashes: readonly Buffer[]): Buffer {
+  let h = hashes[hashes.length - 1] as Buffer;
+  for (let i = hashes.length - 2; i >= 0; i--) h = nodeHash(hashes[i] as Buffer, h);
+  return h;
 }
 
 /**
@@ -82,7 +91,7 @@ export class MerkleLog {
     let checkpoint = await storage.latestCheckpoint();
     if (!checkpoint) {
       checkpoint = { size: 0, root: EMPTY_ROOT, note: signer.sign(0, EMPTY_ROOT) };
-      await storage.appendBatch({ startIndex: 0, leaves: [], nodes: [], checkpoint });
+      await storage.appendBatch({ startIndex: 0, leaves: LeafBatch.EMPTY, nodes: [], checkpoint });
       return new MerkleLog(storage, signer, new CompactRange(), checkpoint, maxBatch);
     }
     const ids = frontierIds(checkpoint.size);
@@ -114,17 +123,19 @@ export class MerkleLog {
    * Appends audit records. All are checked first: one bad record refuses the whole call, and nothing is written.
    */
   append(records: readonly unknown[]): Promise<AppendResult> {
-    let leaves: { bytes: Buffer; hash: Buffer }[];
+    const builder = new LeafBatchBuilder(records.length);
+    let leaves: LeafBatch;
     try {
-      leaves = records.map((record, i) => {
-        const bytes = auditRecordLeaf(record, `records[${i}]`);
-        return { bytes, hash: leafHash(bytes) };
-      });
+      for (let i = 0; i < records.length; i++) builder.add(auditRecordText(records[i], 'records', i));
+      leaves = builder.build();
     } catch (error) {
+      builder.abandon();
       return Promise.reject(error);
     }
-    if (leaves.length === 0)
+    if (leaves.count === 0) {
+      leaves.release();
       return Promise.resolve({ firstIndex: this.size, count: 0, checkpoint: this.#checkpoint });
+    }
     return new Promise((resolve, reject) => {
       this.#pending.push({ leaves, resolve, reject });
       void this.#flush();
@@ -140,11 +151,11 @@ export class MerkleLog {
         let count = 0;
         while (
           this.#pending.length > 0 &&
-          (group.length === 0 || count + (this.#pending[0] as Pending).leaves.length <= this.maxBatch)
+          (group.length === 0 || count + (this.#pending[0] as Pending).leaves.count <= this.maxBatch)
         ) {
           const next = this.#pending.shift() as Pending;
           group.push(next);
-          count += next.leaves.length;
+          count += next.leaves.count;
         }
         await this.#commit(group);
       }
@@ -157,27 +168,34 @@ export class MerkleLog {
     const range = this.#range.clone();
     const startIndex = range.size;
     const nodes: StoredNode[] = [];
-    const leaves: StoredLeaf[] = [];
     const firstIndexes: number[] = [];
-    for (const p of group) {
-      firstIndexes.push(range.size);
-      for (const leaf of p.leaves) {
-        leaves.push({ index: range.size, leafHash: leaf.hash, record: leaf.bytes.toString('utf8') });
-        range.append(leaf.hash, (node) => nodes.push(node));
-      }
-    }
-    const root = range.root();
-    const checkpoint: StoredCheckpoint = { size: range.size, root, note: this.signer.sign(range.size, root) };
+    let leaves: LeafBatch | undefined;
+    let checkpoint: StoredCheckpoint;
+    // Anything that fails from here on (hashing, signing, storing) refuses every caller of the batch.
     try {
+      leaves = LeafBatch.concat(group.map((p) => p.leaves));
+      let next = startIndex;
+      for (const p of group) {
+        firstIndexes.push(next);
+        next += p.leaves.count;
+      }
+      const emit = (node: StoredNode) => nodes.push(node);
+      for (let i = 0; i < leaves.count; i++) range.append(leaves.hash(i), emit);
+      const root = range.root();
+      checkpoint = { size: range.size, root, note: this.signer.sign(range.size, root) };
       await this.storage.appendBatch({ startIndex, leaves, nodes, checkpoint });
     } catch (error) {
       for (const p of group) p.reject(error);
       return;
+    } finally {
+      // The stored batch (or the refused one) is no longer read: its buffers serve the next batches.
+      leaves?.release();
+      if (group.length > 1) for (const p of group) p.leaves.release();
     }
     this.#range = range;
     this.#checkpoint = checkpoint;
     group.forEach((p, i) =>
-      p.resolve({ firstIndex: firstIndexes[i] as number, count: p.leaves.length, checkpoint }),
+      p.resolve({ firstIndex: firstIndexes[i] as number, count: p.leaves.count, checkpoint }),
     );
   }
 
@@ -190,15 +208,16 @@ export class MerkleLog {
   /** The root of the tree at `size`: the signed one when a checkpoint exists there, else folded from stored nodes. */
   async rootAt(size: number): Promise<{ root: Buffer; signed: boolean }> {
     this.#checkSize(size, 'treeSize');
-    if (size === this.size) return { root: this.#checkpoint.root, signed: true };
-    const checkpoint = await this.storage.checkpointAt(size);
-    if (checkpoint) return { root: checkpoint.root, signed: true };
+    const signed = await this.#signedRoot(size);
+    if (signed) return { root: signed, signed: true };
     if (size === 0) return { root: EMPTY_ROOT, signed: false };
-    const ids = perfectSubtrees(0, size);
-    const hashes = await this.storage.getNodes(ids);
-    let h = hashes[hashes.length - 1] as Buffer;
-    for (let i = hashes.length - 2; i >= 0; i--) h = nodeHash(hashes[i] as Buffer, h);
-    return { root: h, signed: false };
+    return { root: foldRoot(await this.storage.getNodes(perfectSubtrees(0, size))), signed: false };
+  }
+
+  /** The signed root at `size` (the latest checkpoint's, or a stored checkpoint's), if there is one. */
+  async #signedRoot(size: number): Promise<Buffer | undefined> {
+    if (size === this.size) return this.#checkpoint.root;
+    return (await this.storage.checkpointAt(size))?.root;
   }
 
   /**
@@ -211,9 +230,12 @@ export class MerkleLog {
       throw new MerkleProofError('index', `expected a leaf index below the tree size ${treeSize}`, 'range');
     }
     const { ids, fold } = nodesFor(inclusionRanges(index, treeSize));
-    const [leaf, ...hashes] = await this.storage.getNodes([{ level: 0, index }, ...ids]);
-    const proof = fold(hashes);
-    const { root } = await this.rootAt(treeSize);
+    // One read for the leaf, the proof and (when no checkpoint signs this size) the nodes of the root.
+    const signed = await this.#signedRoot(treeSize);
+    const rootIds = signed ? [] : perfectSubtrees(0, treeSize);
+    const [leaf, ...hashes] = await this.storage.getNodes([{ level: 0, index }, ...ids, ...rootIds]);
+    const proof = fold(hashes.slice(0, ids.length));
+    const root = signed ?? foldRoot(hashes.slice(ids.length));
     try {
       verifyInclusion(index, treeSize, leaf as Buffer, proof, root);
     } catch {
@@ -245,10 +267,16 @@ export class MerkleLog {
     if (size1 > size2) throw new MerkleProofError('size1', `is larger than size2 ${size2}`, 'size');
     if (size1 === 0 || size1 === size2) return [];
     const { ids, fold } = nodesFor(consistencyRanges(size1, size2));
-    const proof = fold(await this.storage.getNodes(ids));
-    const [a, b] = await Promise.all([this.rootAt(size1), this.rootAt(size2)]);
+    // One read for the proof and the nodes of either root no checkpoint signs (they share most tiles).
+    const [signed1, signed2] = await Promise.all([this.#signedRoot(size1), this.#signedRoot(size2)]);
+    const ids1 = signed1 ? [] : perfectSubtrees(0, size1);
+    const ids2 = signed2 ? [] : perfectSubtrees(0, size2);
+    const hashes = await this.storage.getNodes([...ids, ...ids1, ...ids2]);
+    const proof = fold(hashes.slice(0, ids.length));
+    const root1 = signed1 ?? foldRoot(hashes.slice(ids.length, ids.length + ids1.length));
+    const root2 = signed2 ?? foldRoot(hashes.slice(ids.length + ids1.length));
     try {
-      verifyConsistency(size1, size2, proof, a.root, b.root);
+      verifyConsistency(size1, size2, proof, root1, root2);
     } catch {
       throw new IntegrityError(
         'storage',

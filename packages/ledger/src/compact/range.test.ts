@@ -71,3 +71,15 @@ test('perfect subtrees of a range are aligned and cover it exactly', () => {
     { level: 0, index: 12 },
   ]);
 });
+
+test('the range keeps its own copy of a leaf hash: the caller may reuse its buffer', () => {
+  const buffer = Buffer.alloc(32);
+  const hashes = [leafHash(Buffer.from('a')), leafHash(Buffer.from('b')), leafHash(Buffer.from('c'))];
+  const range = new CompactRange();
+  for (const h of hashes) {
+    h.copy(buffer);
+    range.append(buffer, () => undefined);
+    buffer.fill(0xee);
+  }
+  assert.ok(range.root().equals(rootOf(hashes)));
+});

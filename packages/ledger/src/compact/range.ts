@@ -35,18 +35,29 @@ export class CompactRange {
     return this.#size;
   }
 
-  /** Appends one leaf hash; calls `emit` for every internal node completed (level >= 1). */
-  append(leafHash: Buffer, emit: (node: StoredNode) => void): void {
-    let node: StoredNode = { level: 0, index: this.#size, hash: leafHash };
+  /**
+   * Appends one leaf hash; calls `emit` for every internal node completed (level >= 1). A leaf hash the range
+   * keeps is copied: the caller's buffer may be reused once the call returns.
+   */
+  append(leafHash: Uint8Array, emit: (node: StoredNode) => void): void {
+    const nodes = this.#nodes;
+    let last = nodes[nodes.length - 1];
+    const index = this.#size;
     this.#size += 1;
-    for (;;) {
-      const last = this.#nodes[this.#nodes.length - 1];
-      if (!last || last.level !== node.level) break;
-      this.#nodes.pop();
+    if (!last || last.level !== 0) {
+      nodes.push({ level: 0, index, hash: Buffer.from(leafHash) });
+      return;
+    }
+    // Merge equal neighbours; the emitted node is also the one kept.
+    let node: StoredNode = { level: 1, index: last.index / 2, hash: nodeHash(last.hash, leafHash) };
+    nodes.pop();
+    emit(node);
+    for (last = nodes[nodes.length - 1]; last && last.level === node.level; last = nodes[nodes.length - 1]) {
+      nodes.pop();
       node = { level: node.level + 1, index: last.index / 2, hash: nodeHash(last.hash, node.hash) };
       emit(node);
     }
-    this.#nodes.push(node);
+    nodes.push(node);
   }
 
   root(): Buffer {

@@ -1,4 +1,7 @@
 import type { NodeId, StoredNode } from '../compact/range.js';
+import type { LeafBatch } from './leaf-batch.js';
+
+export { LeafBatch, LeafBatchBuilder } from './leaf-batch.js';
 
 export interface StoredLeaf {
   index: number;
@@ -14,10 +17,13 @@ export interface StoredCheckpoint {
   note: string;
 }
 
-/** One append: leaves from `startIndex` on, the internal nodes they complete, and the checkpoint of the result. */
+/**
+ * One append: leaves from `startIndex` on (leaf startIndex + i is `leaves` entry i), the internal nodes they
+ * complete, and the checkpoint of the result.
+ */
 export interface AppendBatch {
   startIndex: number;
-  leaves: StoredLeaf[];
+  leaves: LeafBatch;
   nodes: StoredNode[];
   checkpoint: StoredCheckpoint;
 }
