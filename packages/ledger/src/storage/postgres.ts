@@ -19,6 +19,7 @@ import {
   EPOCH_BITS,
   hashPrefix,
   nodesFromTiles,
+  UpperTileCache,
   tilesFor,
 } from './tiles.js';
 
@@ -27,16 +28,27 @@ type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
 /** The tiles `wanted`, read in one query. */
 async function readTiles(
   db: Queryable,
-  wanted: readonly { level: number; index: number }[],
+  all: readonly { level: number; index: number }[],
+  cache?: UpperTileCache,
 ): Promise<(level: number, index: number) => Buffer | undefined> {
   const tiles = new Map<string, Buffer>();
+  const wanted = cache
+    ? all.filter((w) => {
+        const hit = cache.get(w.level, w.index);
+        if (hit) tiles.set(`${w.level}/${w.index}`, hit);
+        return !hit;
+      })
+    : all;
   if (wanted.length > 0) {
     const r = await db.query<{ level: number; idx: number; hashes: Buffer }>(
       `SELECT t.level, t.idx, t.hashes FROM ledger_tiles t
          JOIN unnest($1::smallint[], $2::bigint[]) AS w(level, idx) ON t.level = w.level AND t.idx = w.idx`,
       [wanted.map((w) => w.level), wanted.map((w) => w.index)],
     );
-    for (const row of r.rows) tiles.set(`${row.level}/${row.idx}`, row.hashes);
+    for (const row of r.rows) {
+      tiles.set(`${row.level}/${row.idx}`, row.hashes);
+      cache?.offer(row.level, row.idx, row.hashes);
+    }
   }
   return (level, index) => tiles.get(`${level}/${index}`);
 }
@@ -45,6 +57,7 @@ async function readTiles(
 export class PostgresLogStorage implements LogStorage {
   readonly kind = 'postgres';
   readonly db: PostgresDatabase;
+  readonly tileCache = new UpperTileCache();
 
   constructor(db: PostgresDatabase) {
     this.db = db;
@@ -70,7 +83,7 @@ export class PostgresLogStorage implements LogStorage {
 
   async getNodes(ids: readonly NodeId[]): Promise<Buffer[]> {
     if (ids.length === 0) return [];
-    return nodesFromTiles(ids, await readTiles(this.db.pool, tilesFor(ids)));
+    return nodesFromTiles(ids, await readTiles(this.db.pool, tilesFor(ids), this.tileCache));
   }
 
   async getLeaf(index: number): Promise<StoredLeaf | undefined> {

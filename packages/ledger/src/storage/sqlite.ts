@@ -19,6 +19,7 @@ import {
   EPOCH_BITS,
   hashPrefix,
   nodesFromTiles,
+  UpperTileCache,
 } from './tiles.js';
 
 interface CheckpointRow {
@@ -114,8 +115,18 @@ export class SqliteLogStorage implements LogStorage {
     return this.#s;
   }
 
-  #tile = (level: number, index: number): Buffer | undefined =>
+  #readTile = (level: number, index: number): Buffer | undefined =>
     this.#stmts.tile.get(sqliteTileId(level, index)) as Buffer | undefined;
+
+  readonly tileCache = new UpperTileCache();
+
+  #tile = (level: number, index: number): Buffer | undefined => {
+    const cached = this.tileCache.get(level, index);
+    if (cached) return cached;
+    const tile = this.#readTile(level, index);
+    this.tileCache.offer(level, index, tile);
+    return tile;
+  };
 
   async latestCheckpoint(): Promise<StoredCheckpoint | undefined> {
     return this.#stmts.latest.get() as CheckpointRow | undefined;

@@ -149,3 +149,19 @@ test('bundles: 256 records to a row, the last one continued by the next batch', 
   assert.throws(() => bundleRows(300, leaves(300, 301), undefined), IntegrityError);
   assert.throws(() => bundleRows(300, leaves(300, 301), Buffer.from('{}')), IntegrityError);
 });
+
+test('the upper tile cache keeps complete tiles above the bottom level only, least recently used out first', async () => {
+  const { UpperTileCache, TILE_HASHES } = await import('./tiles.js');
+  const cache = new UpperTileCache(2);
+  const full = Buffer.alloc(TILE_HASHES * 32, 1);
+  cache.offer(0, 0, full);
+  assert.equal(cache.get(0, 0), undefined, 'bottom tiles are not cached');
+  cache.offer(1, 0, full.subarray(0, 64));
+  assert.equal(cache.get(1, 0), undefined, 'a partial (right-edge) tile is not cached');
+  cache.offer(1, 0, full);
+  cache.offer(1, 1, full);
+  assert.ok(cache.get(1, 0));
+  cache.offer(2, 0, full);
+  assert.equal(cache.get(1, 1), undefined, 'the least recently used tile went first');
+  assert.ok(cache.get(1, 0) && cache.get(2, 0));
+});

@@ -313,3 +313,39 @@ export function hashPrefix(hashes: Buffer, offset = 0): number {
 export function epochOf(index: number): number {
   return Math.floor(index / 2 ** EPOCH_BITS);
 }
+
+/**
+ * Complete tiles above the bottom level, kept in memory (least recently used out first). A complete tile never
+ * changes, so a cached one is what storage holds; partial tiles on the right edge are never cached. At 10^7
+ * leaves every upper tile fits (about 150 tiles, 2.4 MB): a proof then reads only its bottom-level tiles.
+ */
+export class UpperTileCache {
+  readonly #tiles = new Map<string, Buffer>();
+  readonly limit: number;
+
+  constructor(limit = 4096) {
+    this.limit = limit;
+  }
+
+  get(level: number, index: number): Buffer | undefined {
+    if (level === 0) return undefined;
+    const key = `${level}/${index}`;
+    const tile = this.#tiles.get(key);
+    if (tile) {
+      this.#tiles.delete(key);
+      this.#tiles.set(key, tile);
+    }
+    return tile;
+  }
+
+  offer(level: number, index: number, tile: Buffer | undefined): void {
+    if (level === 0 || !tile || tile.length !== TILE_HASHES * HASH_SIZE) return;
+    this.#tiles.set(`${level}/${index}`, tile);
+    if (this.#tiles.size > this.limit) this.#tiles.delete(this.#tiles.keys().next().value as string);
+  }
+
+  /** Forgets everything (after storage was changed behind the log's back, as tamper tests do). */
+  clear(): void {
+    this.#tiles.clear();
+  }
+}
