@@ -1,0 +1,281 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import { sql, type RawBuilder } from 'kysely';
+import type { Database } from '@parley/store';
+import { badRequest, HttpProblem, notFound, unprocessable } from '../http/problem.js';
+import type { Principal } from '../tenant/keys.js';
+import { mergePatch } from './merge-patch.js';
+import { tmfBasePath, tmfSchema, type JsonSchema, type TmfApi } from './schemas.js';
+
+/** A TM Forum resource stored in one table: which API defines it, where it lives, how its row is derived. */
+export interface ResourceSpec {
+  api: TmfApi;
+  /** Collection path under the API base path, e.g. `/customer`. */
+  path: string;
+  /** The `@type` of stored resources, e.g. `Customer`, `Individual`. */
+  type: string;
+  createDefinition: string;
+  updateDefinition: string;
+  table: string;
+  /** Fixed column values that scope this resource inside a shared table (e.g. kind = 'Individual'). */
+  scope?: Record<string, string>;
+  /** TMF attribute path -> column, for filters that should use an indexed column. */
+  columns: Record<string, string>;
+  /** The derived columns of a document (besides tenant_id, id, doc, timestamps). */
+  row(doc: Record<string, unknown>): Record<string, unknown>;
+  /** Checks a document against the rest of the tenant's data (references); throws an HttpProblem. */
+  check?(db: Database, tenantId: string, doc: Record<string, unknown>): Promise<void>;
+}
+
+export interface TmfRequestContext {
+  principal: Principal;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+const PAGE_DEFAULT = 100;
+const PAGE_MAX = 1000;
+const RESERVED = new Set(['fields', 'offset', 'limit', 'sort']);
+const ATTRIBUTE = /^[A-Za-z@][A-Za-z0-9_@]*$/;
+
+const ajv = new Ajv({ allErrors: false, strict: false });
+addFormats.default(ajv);
+
+function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new Error('route reached without authentication');
+  return request.principal;
+}
+
+/** The schema of `path` (dotted) inside a resource schema, or undefined when the schema has no such member. */
+function schemaAt(schema: JsonSchema, path: string[]): JsonSchema | undefined {
+  const defs = (schema.definitions ?? {}) as Record<string, JsonSchema>;
+  const resolve = (s: JsonSchema): JsonSchema => {
+    let node = s;
+    while (typeof node.$ref === 'string') node = defs[node.$ref.replace('#/definitions/', '')] ?? {};
+    if (Array.isArray(node.allOf)) {
+      const merged: JsonSchema = { properties: {} };
+      for (const part of node.allOf as JsonSchema[]) {
+        const r = resolve(part);
+        Object.assign(merged.properties as object, r.properties ?? {});
+      }
+      return merged;
+    }
+    return node;
+  };
+  let node: JsonSchema | undefined = resolve(schema);
+  for (const key of path) {
+    const props = node?.properties as Record<string, JsonSchema> | undefined;
+    node = props?.[key] ? resolve(props[key]) : undefined;
+    if (!node) return undefined;
+  }
+  return node;
+}
+
+export function registerResource(app: FastifyInstance, db: Database, spec: ResourceSpec): void {
+  const base = tmfBasePath(spec.api);
+  const collection = `${base}${spec.path}`;
+  const createSchema = tmfSchema(spec.api, spec.createDefinition);
+  // A merge patch removes a member with null: the update definition with every top-level member nullable, and
+  // nothing required (the patched resource as a whole is checked against the create definition instead).
+  const update = tmfSchema(spec.api, spec.updateDefinition);
+  const updateSchema = {
+    ...update,
+    properties: Object.fromEntries(
+      Object.entries((update.properties ?? {}) as Record<string, JsonSchema>).map(([k, v]) => [
+        k,
+        { anyOf: [v, { type: 'null' }] },
+      ]),
+    ),
+    required: [],
+  };
+  const validateCreate: ValidateFunction = ajv.compile(createSchema);
+  const scope = spec.scope ?? {};
+  const json = db.kind === 'postgres';
+  const table = spec.table;
+
+  const hrefOf = (id: string) => `${collection}/${id}`;
+
+  const fromRow = (row: { id: string; doc: unknown }): Record<string, unknown> => {
+    const doc = (typeof row.doc === 'string' ? JSON.parse(row.doc) : row.doc) as Record<string, unknown>;
+    return { id: row.id, href: hrefOf(row.id), ...doc };
+  };
+
+  const project = (resource: Record<string, unknown>, fields: string[] | undefined) => {
+    if (!fields) return resource;
+    const out: Record<string, unknown> = { id: resource.id, href: resource.href, '@type': resource['@type'] };
+    for (const f of fields) if (f in resource) out[f] = resource[f];
+    return out;
+  };
+
+  const parseFields = (value: unknown): string[] | undefined => {
+    if (value === undefined) return undefined;
+    const fields = String(value)
+      .split(',')
+      .map((f) => f.trim())
+      .filter(Boolean);
+    for (const f of fields) {
+      if (!ATTRIBUTE.test(f) || (!schemaAt(createSchema, [f]) && f !== 'id' && f !== 'href')) {
+        throw badRequest(`fields: "${f}" is not an attribute of ${spec.type}`, 'fields');
+      }
+    }
+    return fields;
+  };
+
+  const jsonPath = (path: string[]): RawBuilder<unknown> =>
+    json
+      ? sql`doc #>> ${sql.lit(`{${path.join(',')}}`)}`
+      : sql`json_extract(doc, ${sql.lit('$.' + path.join('.'))})`;
+
+  const tenantQuery = (tenantId: string) => {
+    let q = db.kysely.selectFrom(table).where('tenant_id', '=', tenantId);
+    for (const [column, value] of Object.entries(scope)) q = q.where(column, '=', value);
+    return q;
+  };
+
+  const stored = (tenantId: string, id: string) =>
+    tenantQuery(tenantId).select(['id', 'doc']).where('id', '=', id).executeTakeFirst() as Promise<
+      { id: string; doc: unknown } | undefined
+    >;
+
+  const now = () => new Date().toISOString();
+
+  const write = (doc: Record<string, unknown>) => ({
+    ...scope,
+    ...spec.row(doc),
+    updated_at: now(),
+    doc: JSON.stringify(doc),
+  });
+
+  const requireWriter = (request: FastifyRequest) => {
+    const { role } = principalOf(request);
+    if (role !== 'admin' && role !== 'agent') {
+      throw new HttpProblem(
+        403,
+        'Forbidden',
+        `authorization: the role "${role}" may not change ${spec.type} resources`,
+        'authorization',
+      );
+    }
+  };
+
+  app.post(collection, { schema: { body: createSchema } }, async (request, reply) => {
+    requireWriter(request);
+    const { tenantId } = principalOf(request);
+    const doc = {
+      ...(request.body as Record<string, unknown>),
+      '@type': (request.body as Record<string, unknown>)['@type'] ?? spec.type,
+    };
+    await spec.check?.(db, tenantId, doc);
+    const id = randomUUID();
+    await db.kysely
+      .insertInto(table)
+      .values({ tenant_id: tenantId, id, created_at: now(), ...write(doc) })
+      .execute();
+    return reply
+      .code(201)
+      .header('location', hrefOf(id))
+      .send({ id, href: hrefOf(id), ...doc });
+  });
+
+  app.get(collection, async (request, reply) => {
+    const { tenantId } = principalOf(request);
+    const query = request.query as Record<string, string | string[]>;
+    const one = (name: string): string | undefined => {
+      const v = query[name];
+      if (Array.isArray(v)) throw badRequest(`${name}: give it once`, name);
+      return v;
+    };
+    const fields = parseFields(one('fields'));
+    const offset = Number(one('offset') ?? 0);
+    const limit = Number(one('limit') ?? PAGE_DEFAULT);
+    if (!Number.isInteger(offset) || offset < 0)
+      throw badRequest('offset: expected a whole number >= 0', 'offset');
+    if (!Number.isInteger(limit) || limit < 0 || limit > PAGE_MAX) {
+      throw badRequest(`limit: expected a whole number from 0 to ${PAGE_MAX}`, 'limit');
+    }
+    let q = tenantQuery(tenantId);
+    for (const [name, raw] of Object.entries(query)) {
+      if (RESERVED.has(name)) continue;
+      const path = name.split('.');
+      const attribute = schemaAt(createSchema, path);
+      if (!path.every((p) => ATTRIBUTE.test(p)) || (!attribute && name !== 'id')) {
+        throw badRequest(`${name}: not an attribute of ${spec.type} to filter on`, name);
+      }
+      if (attribute && (attribute.type === 'object' || attribute.type === 'array' || attribute.properties)) {
+        throw badRequest(`${name}: filter on a simple attribute (a string, number or boolean)`, name);
+      }
+      const values = (Array.isArray(raw) ? raw : [raw]).flatMap((v) => String(v).split(','));
+      const column = name === 'id' ? 'id' : spec.columns[name];
+      q = column ? q.where(column, 'in', values) : q.where(jsonPath(path), 'in', values);
+    }
+    const total = (await q.select((eb) => eb.fn.countAll().as('n')).executeTakeFirst()) as {
+      n: number | string;
+    };
+    const rows = (await q
+      .select(['id', 'doc'])
+      .orderBy('created_at')
+      .orderBy('id')
+      .offset(offset)
+      .limit(limit)
+      .execute()) as {
+      id: string;
+      doc: unknown;
+    }[];
+    return reply
+      .header('x-total-count', String(Number(total.n)))
+      .header('x-result-count', String(rows.length))
+      .send(rows.map((row) => project(fromRow(row), fields)));
+  });
+
+  app.get(`${collection}/:id`, async (request) => {
+    const { tenantId } = principalOf(request);
+    const { id } = request.params as { id: string };
+    const fields = parseFields((request.query as Record<string, string>).fields);
+    const row = await stored(tenantId, id);
+    if (!row) throw notFound(`id: no ${spec.type} ${id}`, 'id');
+    return project(fromRow(row), fields);
+  });
+
+  app.patch(`${collection}/:id`, { schema: { body: updateSchema } }, async (request) => {
+    requireWriter(request);
+    const { tenantId } = principalOf(request);
+    const { id } = request.params as { id: string };
+    const row = await stored(tenantId, id);
+    if (!row) throw notFound(`id: no ${spec.type} ${id}`, 'id');
+    const { id: _id, href: _href, ...current } = fromRow(row);
+    const next = mergePatch(current, request.body) as Record<string, unknown>;
+    if (!validateCreate(next)) {
+      const error = validateCreate.errors?.[0];
+      const field = `body${(error?.instancePath ?? '').replace(/\//g, '.')}`;
+      throw unprocessable(
+        `${field}: after the patch, ${error?.message ?? 'the resource is not valid'}`,
+        field,
+      );
+    }
+    await spec.check?.(db, tenantId, next);
+    await db.kysely
+      .updateTable(table)
+      .set(write(next))
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .execute();
+    return { id, href: hrefOf(id), ...next };
+  });
+
+  app.delete(`${collection}/:id`, async (request, reply) => {
+    requireWriter(request);
+    const { tenantId } = principalOf(request);
+    const { id } = request.params as { id: string };
+    let q = db.kysely.deleteFrom(table).where('tenant_id', '=', tenantId).where('id', '=', id);
+    for (const [column, value] of Object.entries(scope)) q = q.where(column, '=', value);
+    const result = await q.executeTakeFirst();
+    if (Number(result.numDeletedRows) === 0) throw notFound(`id: no ${spec.type} ${id}`, 'id');
+    return reply.code(204).send();
+  });
+}

@@ -1,0 +1,113 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The TM Forum v4 Open API documents (packages/crm/tmf, copies of the published swagger files) are the source
+ * of every resource shape: a definition such as `Customer_Create` becomes the JSON Schema that validates a
+ * request, with its `required` list as published. Two things are added: unknown members are refused
+ * (`additionalProperties: false`, so a typo is an error, not silently dropped data), and string formats the
+ * documents give are checked.
+ */
+export type JsonSchema = Record<string, unknown>;
+
+const API_FILES = {
+  customer: 'TMF629-Customer-v4.0.0.swagger.json',
+  party: 'TMF632-Party-v4.0.0.swagger.json',
+  troubleTicket: 'TMF621-TroubleTicket-v4.0.0.swagger.json',
+  usage: 'TMF635-UsageManagement-v4.0.0.swagger.json',
+  privacy: 'TMF644-Privacy-v4.0.0.swagger.json',
+  account: 'TMF666-Account-v4.0.0.swagger.json',
+  partyInteraction: 'TMF683-PartyInteraction-v4.0.0.swagger.json',
+} as const;
+export type TmfApi = keyof typeof API_FILES;
+
+interface SwaggerDocument {
+  basePath: string;
+  definitions: Record<string, JsonSchema>;
+}
+
+const documents = new Map<TmfApi, SwaggerDocument>();
+
+export function tmfDocument(api: TmfApi): SwaggerDocument {
+  let doc = documents.get(api);
+  if (!doc) {
+    const path = fileURLToPath(new URL(`../../tmf/${API_FILES[api]}`, import.meta.url));
+    doc = JSON.parse(readFileSync(path, 'utf8')) as SwaggerDocument;
+    documents.set(api, doc);
+  }
+  return doc;
+}
+
+/** The base path of an API, without its trailing slash, e.g. `/tmf-api/customerManagement/v4`. */
+export function tmfBasePath(api: TmfApi): string {
+  return tmfDocument(api).basePath.replace(/\/+$/, '');
+}
+
+/**
+ * A self-contained JSON Schema for `definition` of `api`: `#/definitions/X` references become entries of a
+ * local `definitions` map (only those reachable), each object closed to unknown members.
+ */
+export function tmfSchema(api: TmfApi, definition: string): JsonSchema {
+  const doc = tmfDocument(api);
+  const needed = new Map<string, JsonSchema>();
+  const visit = (name: string): void => {
+    if (needed.has(name)) return;
+    const def = doc.definitions[name];
+    if (!def) throw new Error(`${api} has no definition ${name}`);
+    needed.set(name, {});
+    needed.set(name, convert(def, visit));
+  };
+  visit(definition);
+  const root = needed.get(definition) as JsonSchema;
+  needed.delete(definition);
+  return { ...root, definitions: Object.fromEntries(needed) };
+}
+
+const SCHEMA_KEYS = new Set([
+  'type',
+  'properties',
+  'required',
+  'items',
+  'enum',
+  'format',
+  'minimum',
+  'maximum',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'minItems',
+  'maxItems',
+  'allOf',
+  'description',
+]);
+
+function convert(node: JsonSchema, visit: (name: string) => void): JsonSchema {
+  if (typeof node.$ref === 'string') {
+    const name = node.$ref.replace('#/definitions/', '');
+    visit(name);
+    return { $ref: `#/definitions/${name}` };
+  }
+  const out: JsonSchema = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (!SCHEMA_KEYS.has(key)) continue;
+    if (key === 'properties') {
+      out.properties = Object.fromEntries(
+        Object.entries(value as Record<string, JsonSchema>).map(([k, v]) => [k, convert(v, visit)]),
+      );
+    } else if (key === 'items') {
+      out.items = convert(value as JsonSchema, visit);
+    } else if (key === 'allOf') {
+      out.allOf = (value as JsonSchema[]).map((v) => convert(v, visit));
+    } else if (key === 'format') {
+      // The documents use date-time and uri; other formats (e.g. "int32") are descriptive only.
+      if (value === 'date-time' || value === 'date' || value === 'uri') out.format = value;
+    } else {
+      out[key] = value;
+    }
+  }
+  if (out.type === 'object' || out.properties) {
+    out.type = 'object';
+    out.additionalProperties = false;
+  }
+  return out;
+}
