@@ -4,6 +4,7 @@ import { didCommand, keysCommand } from './commands/keys.js';
 import { jlincCommand } from './commands/jlinc.js';
 import { receiptCommand } from './commands/receipt.js';
 import { ledgerCommand } from './commands/ledger.js';
+import { crmCommand } from './commands/crm.js';
 import { walkthroughCommand } from './commands/walkthrough.js';
 import { describeError } from './io.js';
 
@@ -18,6 +19,7 @@ export function program(): Command {
     .addCommand(jlincCommand())
     .addCommand(receiptCommand())
     .addCommand(ledgerCommand())
+    .addCommand(crmCommand())
     .addCommand(agreementCommand())
     .addCommand(termsCommand())
     .addCommand(keysCommand())

@@ -5,3 +5,4 @@ export * from './tenant/keys.js';
 export * from './http/app.js';
 export * from './http/problem.js';
 export * from './migrations.js';
+export * from './tenant/bootstrap.js';
