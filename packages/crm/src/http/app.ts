@@ -6,6 +6,7 @@ import { registerResource } from '../tmf/resource.js';
 import { INDIVIDUAL, ORGANIZATION } from '../party/party.js';
 import { CUSTOMER } from '../customer/customer.js';
 import { HttpProblem, sendProblem } from './problem.js';
+import { isPublicPath, registerOpenApi } from './openapi.js';
 
 export interface CrmServerOptions {
   db: Database;
@@ -63,7 +64,10 @@ export async function buildCrmServer(options: CrmServerOptions): Promise<Fastify
     sendProblem(reply, 404, 'Not Found', `${request.method} ${request.url}: no such resource`),
   );
 
+  await registerOpenApi(app);
+
   app.addHook('onRequest', async (request) => {
+    if (isPublicPath(request.url)) return;
     const header = request.headers.authorization ?? '';
     const match = /^Bearer (\S+)$/.exec(header) ?? /^(\S+)$/.exec(String(request.headers['x-api-key'] ?? ''));
     if (!match)

@@ -7,7 +7,14 @@ import type { Database } from '@parley/store';
 import { badRequest, HttpProblem, notFound, unprocessable } from '../http/problem.js';
 import type { Principal } from '../tenant/keys.js';
 import { mergePatch } from './merge-patch.js';
-import { tmfBasePath, tmfSchema, type JsonSchema, type TmfApi } from './schemas.js';
+import {
+  tmfBasePath,
+  tmfRef,
+  tmfSchemaId,
+  tmfSharedSchemas,
+  type JsonSchema,
+  type TmfApi,
+} from './schemas.js';
 
 /** A TM Forum resource stored in one table: which API defines it, where it lives, how its row is derived. */
 export interface ResourceSpec {
@@ -52,23 +59,24 @@ function principalOf(request: FastifyRequest): Principal {
   return request.principal;
 }
 
-/** The schema of `path` (dotted) inside a resource schema, or undefined when the schema has no such member. */
-function schemaAt(schema: JsonSchema, path: string[]): JsonSchema | undefined {
-  const defs = (schema.definitions ?? {}) as Record<string, JsonSchema>;
+/** The schema of `path` (dotted) inside a registered definition, or undefined when there is no such member. */
+function schemaAt(
+  shared: ReadonlyMap<string, JsonSchema>,
+  root: string,
+  path: string[],
+): JsonSchema | undefined {
   const resolve = (s: JsonSchema): JsonSchema => {
     let node = s;
-    while (typeof node.$ref === 'string') node = defs[node.$ref.replace('#/definitions/', '')] ?? {};
+    while (typeof node.$ref === 'string') node = shared.get(node.$ref.replace(/#$/, '')) ?? {};
     if (Array.isArray(node.allOf)) {
       const merged: JsonSchema = { properties: {} };
-      for (const part of node.allOf as JsonSchema[]) {
-        const r = resolve(part);
-        Object.assign(merged.properties as object, r.properties ?? {});
-      }
+      for (const part of node.allOf as JsonSchema[])
+        Object.assign(merged.properties as object, resolve(part).properties ?? {});
       return merged;
     }
     return node;
   };
-  let node: JsonSchema | undefined = resolve(schema);
+  let node: JsonSchema | undefined = resolve(shared.get(root) ?? {});
   for (const key of path) {
     const props = node?.properties as Record<string, JsonSchema> | undefined;
     node = props?.[key] ? resolve(props[key]) : undefined;
@@ -80,26 +88,57 @@ function schemaAt(schema: JsonSchema, path: string[]): JsonSchema | undefined {
 export function registerResource(app: FastifyInstance, db: Database, spec: ResourceSpec): void {
   const base = tmfBasePath(spec.api);
   const collection = `${base}${spec.path}`;
-  const createSchema = tmfSchema(spec.api, spec.createDefinition);
+  // The TMF definitions this resource uses, as shared schemas: validation, and components of the OpenAPI document.
+  const shared = new Map<string, JsonSchema>();
+  for (const schema of tmfSharedSchemas(spec.api, [spec.createDefinition, spec.updateDefinition])) {
+    const id = schema.$id as string;
+    shared.set(id, schema);
+    if (!app.getSchema(id)) app.addSchema(schema);
+    if (!ajv.getSchema(id)) ajv.addSchema(schema);
+  }
+  const createId = tmfSchemaId(spec.api, spec.createDefinition);
+  const createSchema = tmfRef(spec.api, spec.createDefinition);
+  const validateCreate = ajv.getSchema(createId) as ValidateFunction;
   // A merge patch removes a member with null: the update definition with every top-level member nullable, and
   // nothing required (the patched resource as a whole is checked against the create definition instead).
-  const update = tmfSchema(spec.api, spec.updateDefinition);
+  const update = shared.get(tmfSchemaId(spec.api, spec.updateDefinition)) as JsonSchema;
   const updateSchema = {
-    ...update,
+    type: 'object',
+    additionalProperties: false,
     properties: Object.fromEntries(
       Object.entries((update.properties ?? {}) as Record<string, JsonSchema>).map(([k, v]) => [
         k,
         { anyOf: [v, { type: 'null' }] },
       ]),
     ),
-    required: [],
   };
-  const validateCreate: ValidateFunction = ajv.compile(createSchema);
   const scope = spec.scope ?? {};
   const json = db.kind === 'postgres';
   const table = spec.table;
 
   const hrefOf = (id: string) => `${collection}/${id}`;
+  const tags = [spec.type];
+  const idParams = {
+    type: 'object',
+    properties: { id: { type: 'string', description: `Identifier of the ${spec.type}` } },
+  };
+  const listQuery = {
+    type: 'object',
+    additionalProperties: true,
+    properties: {
+      fields: {
+        type: 'string',
+        description: 'Comma-separated attributes to return (id, href and @type always come)',
+      },
+      offset: { type: 'string', description: 'Index of the first result (default 0)' },
+      limit: {
+        type: 'string',
+        description: `Number of results (default ${PAGE_DEFAULT}, at most ${PAGE_MAX})`,
+      },
+    },
+    description:
+      'Any other simple attribute, dotted for nested ones, filters by equality; a comma gives alternatives.',
+  };
 
   const fromRow = (row: { id: string; doc: unknown }): Record<string, unknown> => {
     const doc = (typeof row.doc === 'string' ? JSON.parse(row.doc) : row.doc) as Record<string, unknown>;
@@ -120,7 +159,7 @@ export function registerResource(app: FastifyInstance, db: Database, spec: Resou
       .map((f) => f.trim())
       .filter(Boolean);
     for (const f of fields) {
-      if (!ATTRIBUTE.test(f) || (!schemaAt(createSchema, [f]) && f !== 'id' && f !== 'href')) {
+      if (!ATTRIBUTE.test(f) || (!schemaAt(shared, createId, [f]) && f !== 'id' && f !== 'href')) {
         throw badRequest(`fields: "${f}" is not an attribute of ${spec.type}`, 'fields');
       }
     }
@@ -164,118 +203,149 @@ export function registerResource(app: FastifyInstance, db: Database, spec: Resou
     }
   };
 
-  app.post(collection, { schema: { body: createSchema } }, async (request, reply) => {
-    requireWriter(request);
-    const { tenantId } = principalOf(request);
-    const doc = {
-      ...(request.body as Record<string, unknown>),
-      '@type': (request.body as Record<string, unknown>)['@type'] ?? spec.type,
-    };
-    await spec.check?.(db, tenantId, doc);
-    const id = randomUUID();
-    await db.kysely
-      .insertInto(table)
-      .values({ tenant_id: tenantId, id, created_at: now(), ...write(doc) })
-      .execute();
-    return reply
-      .code(201)
-      .header('location', hrefOf(id))
-      .send({ id, href: hrefOf(id), ...doc });
-  });
+  app.post(
+    collection,
+    { schema: { tags, summary: `Creates a ${spec.type}`, body: createSchema } },
+    async (request, reply) => {
+      requireWriter(request);
+      const { tenantId } = principalOf(request);
+      const doc = {
+        ...(request.body as Record<string, unknown>),
+        '@type': (request.body as Record<string, unknown>)['@type'] ?? spec.type,
+      };
+      await spec.check?.(db, tenantId, doc);
+      const id = randomUUID();
+      await db.kysely
+        .insertInto(table)
+        .values({ tenant_id: tenantId, id, created_at: now(), ...write(doc) })
+        .execute();
+      return reply
+        .code(201)
+        .header('location', hrefOf(id))
+        .send({ id, href: hrefOf(id), ...doc });
+    },
+  );
 
-  app.get(collection, async (request, reply) => {
-    const { tenantId } = principalOf(request);
-    const query = request.query as Record<string, string | string[]>;
-    const one = (name: string): string | undefined => {
-      const v = query[name];
-      if (Array.isArray(v)) throw badRequest(`${name}: give it once`, name);
-      return v;
-    };
-    const fields = parseFields(one('fields'));
-    const offset = Number(one('offset') ?? 0);
-    const limit = Number(one('limit') ?? PAGE_DEFAULT);
-    if (!Number.isInteger(offset) || offset < 0)
-      throw badRequest('offset: expected a whole number >= 0', 'offset');
-    if (!Number.isInteger(limit) || limit < 0 || limit > PAGE_MAX) {
-      throw badRequest(`limit: expected a whole number from 0 to ${PAGE_MAX}`, 'limit');
-    }
-    let q = tenantQuery(tenantId);
-    for (const [name, raw] of Object.entries(query)) {
-      if (RESERVED.has(name)) continue;
-      const path = name.split('.');
-      const attribute = schemaAt(createSchema, path);
-      if (!path.every((p) => ATTRIBUTE.test(p)) || (!attribute && name !== 'id')) {
-        throw badRequest(`${name}: not an attribute of ${spec.type} to filter on`, name);
+  app.get(
+    collection,
+    { schema: { tags, summary: `Lists or finds ${spec.type} objects`, querystring: listQuery } },
+    async (request, reply) => {
+      const { tenantId } = principalOf(request);
+      const query = request.query as Record<string, string | string[]>;
+      const one = (name: string): string | undefined => {
+        const v = query[name];
+        if (Array.isArray(v)) throw badRequest(`${name}: give it once`, name);
+        return v;
+      };
+      const fields = parseFields(one('fields'));
+      const offset = Number(one('offset') ?? 0);
+      const limit = Number(one('limit') ?? PAGE_DEFAULT);
+      if (!Number.isInteger(offset) || offset < 0)
+        throw badRequest('offset: expected a whole number >= 0', 'offset');
+      if (!Number.isInteger(limit) || limit < 0 || limit > PAGE_MAX) {
+        throw badRequest(`limit: expected a whole number from 0 to ${PAGE_MAX}`, 'limit');
       }
-      if (attribute && (attribute.type === 'object' || attribute.type === 'array' || attribute.properties)) {
-        throw badRequest(`${name}: filter on a simple attribute (a string, number or boolean)`, name);
+      let q = tenantQuery(tenantId);
+      for (const [name, raw] of Object.entries(query)) {
+        if (RESERVED.has(name)) continue;
+        const path = name.split('.');
+        const attribute = schemaAt(shared, createId, path);
+        if (!path.every((p) => ATTRIBUTE.test(p)) || (!attribute && name !== 'id')) {
+          throw badRequest(`${name}: not an attribute of ${spec.type} to filter on`, name);
+        }
+        if (
+          attribute &&
+          (attribute.type === 'object' || attribute.type === 'array' || attribute.properties)
+        ) {
+          throw badRequest(`${name}: filter on a simple attribute (a string, number or boolean)`, name);
+        }
+        const values = (Array.isArray(raw) ? raw : [raw]).flatMap((v) => String(v).split(','));
+        const column = name === 'id' ? 'id' : spec.columns[name];
+        q = column ? q.where(column, 'in', values) : q.where(jsonPath(path), 'in', values);
       }
-      const values = (Array.isArray(raw) ? raw : [raw]).flatMap((v) => String(v).split(','));
-      const column = name === 'id' ? 'id' : spec.columns[name];
-      q = column ? q.where(column, 'in', values) : q.where(jsonPath(path), 'in', values);
-    }
-    const total = (await q.select((eb) => eb.fn.countAll().as('n')).executeTakeFirst()) as {
-      n: number | string;
-    };
-    const rows = (await q
-      .select(['id', 'doc'])
-      .orderBy('created_at')
-      .orderBy('id')
-      .offset(offset)
-      .limit(limit)
-      .execute()) as {
-      id: string;
-      doc: unknown;
-    }[];
-    return reply
-      .header('x-total-count', String(Number(total.n)))
-      .header('x-result-count', String(rows.length))
-      .send(rows.map((row) => project(fromRow(row), fields)));
-  });
+      const total = (await q.select((eb) => eb.fn.countAll().as('n')).executeTakeFirst()) as {
+        n: number | string;
+      };
+      const rows = (await q
+        .select(['id', 'doc'])
+        .orderBy('created_at')
+        .orderBy('id')
+        .offset(offset)
+        .limit(limit)
+        .execute()) as {
+        id: string;
+        doc: unknown;
+      }[];
+      return reply
+        .header('x-total-count', String(Number(total.n)))
+        .header('x-result-count', String(rows.length))
+        .send(rows.map((row) => project(fromRow(row), fields)));
+    },
+  );
 
-  app.get(`${collection}/:id`, async (request) => {
-    const { tenantId } = principalOf(request);
-    const { id } = request.params as { id: string };
-    const fields = parseFields((request.query as Record<string, string>).fields);
-    const row = await stored(tenantId, id);
-    if (!row) throw notFound(`id: no ${spec.type} ${id}`, 'id');
-    return project(fromRow(row), fields);
-  });
+  app.get(
+    `${collection}/:id`,
+    { schema: { tags, summary: `Retrieves a ${spec.type} by id`, params: idParams } },
+    async (request) => {
+      const { tenantId } = principalOf(request);
+      const { id } = request.params as { id: string };
+      const fields = parseFields((request.query as Record<string, string>).fields);
+      const row = await stored(tenantId, id);
+      if (!row) throw notFound(`id: no ${spec.type} ${id}`, 'id');
+      return project(fromRow(row), fields);
+    },
+  );
 
-  app.patch(`${collection}/:id`, { schema: { body: updateSchema } }, async (request) => {
-    requireWriter(request);
-    const { tenantId } = principalOf(request);
-    const { id } = request.params as { id: string };
-    const row = await stored(tenantId, id);
-    if (!row) throw notFound(`id: no ${spec.type} ${id}`, 'id');
-    const { id: _id, href: _href, ...current } = fromRow(row);
-    const next = mergePatch(current, request.body) as Record<string, unknown>;
-    if (!validateCreate(next)) {
-      const error = validateCreate.errors?.[0];
-      const field = `body${(error?.instancePath ?? '').replace(/\//g, '.')}`;
-      throw unprocessable(
-        `${field}: after the patch, ${error?.message ?? 'the resource is not valid'}`,
-        field,
-      );
-    }
-    await spec.check?.(db, tenantId, next);
-    await db.kysely
-      .updateTable(table)
-      .set(write(next))
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', id)
-      .execute();
-    return { id, href: hrefOf(id), ...next };
-  });
+  app.patch(
+    `${collection}/:id`,
+    {
+      schema: {
+        tags,
+        summary: `Updates a ${spec.type} (JSON merge patch)`,
+        consumes: ['application/merge-patch+json', 'application/json'],
+        params: idParams,
+        body: updateSchema,
+      },
+    },
+    async (request) => {
+      requireWriter(request);
+      const { tenantId } = principalOf(request);
+      const { id } = request.params as { id: string };
+      const row = await stored(tenantId, id);
+      if (!row) throw notFound(`id: no ${spec.type} ${id}`, 'id');
+      const { id: _id, href: _href, ...current } = fromRow(row);
+      const next = mergePatch(current, request.body) as Record<string, unknown>;
+      if (!validateCreate(next)) {
+        const error = validateCreate.errors?.[0];
+        const field = `body${(error?.instancePath ?? '').replace(/\//g, '.')}`;
+        throw unprocessable(
+          `${field}: after the patch, ${error?.message ?? 'the resource is not valid'}`,
+          field,
+        );
+      }
+      await spec.check?.(db, tenantId, next);
+      await db.kysely
+        .updateTable(table)
+        .set(write(next))
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', id)
+        .execute();
+      return { id, href: hrefOf(id), ...next };
+    },
+  );
 
-  app.delete(`${collection}/:id`, async (request, reply) => {
-    requireWriter(request);
-    const { tenantId } = principalOf(request);
-    const { id } = request.params as { id: string };
-    let q = db.kysely.deleteFrom(table).where('tenant_id', '=', tenantId).where('id', '=', id);
-    for (const [column, value] of Object.entries(scope)) q = q.where(column, '=', value);
-    const result = await q.executeTakeFirst();
-    if (Number(result.numDeletedRows) === 0) throw notFound(`id: no ${spec.type} ${id}`, 'id');
-    return reply.code(204).send();
-  });
+  app.delete(
+    `${collection}/:id`,
+    { schema: { tags, summary: `Deletes a ${spec.type}`, params: idParams } },
+    async (request, reply) => {
+      requireWriter(request);
+      const { tenantId } = principalOf(request);
+      const { id } = request.params as { id: string };
+      let q = db.kysely.deleteFrom(table).where('tenant_id', '=', tenantId).where('id', '=', id);
+      for (const [column, value] of Object.entries(scope)) q = q.where(column, '=', value);
+      const result = await q.executeTakeFirst();
+      if (Number(result.numDeletedRows) === 0) throw notFound(`id: no ${spec.type} ${id}`, 'id');
+      return reply.code(204).send();
+    },
+  );
 }

@@ -43,24 +43,33 @@ export function tmfBasePath(api: TmfApi): string {
   return tmfDocument(api).basePath.replace(/\/+$/, '');
 }
 
+/** The `$id` under which a TMF definition is registered as a shared schema, e.g. `tmf.customer.Customer_Create`. */
+export function tmfSchemaId(api: TmfApi, definition: string): string {
+  return `tmf.${api}.${definition}`;
+}
+
 /**
- * A self-contained JSON Schema for `definition` of `api`: `#/definitions/X` references become entries of a
- * local `definitions` map (only those reachable), each object closed to unknown members.
+ * The shared schemas (`$id`, `$ref: "<id>#"`) needed for `definitions` of `api`: each reachable definition
+ * once, objects closed to unknown members. Fastify's validator resolves them, and the OpenAPI document lists
+ * them as components.
  */
-export function tmfSchema(api: TmfApi, definition: string): JsonSchema {
+export function tmfSharedSchemas(api: TmfApi, definitions: readonly string[]): JsonSchema[] {
   const doc = tmfDocument(api);
-  const needed = new Map<string, JsonSchema>();
+  const out = new Map<string, JsonSchema>();
   const visit = (name: string): void => {
-    if (needed.has(name)) return;
+    if (out.has(name)) return;
     const def = doc.definitions[name];
     if (!def) throw new Error(`${api} has no definition ${name}`);
-    needed.set(name, {});
-    needed.set(name, convert(def, visit));
+    out.set(name, {});
+    out.set(name, { $id: tmfSchemaId(api, name), ...convert(def, visit, api) });
   };
-  visit(definition);
-  const root = needed.get(definition) as JsonSchema;
-  needed.delete(definition);
-  return { ...root, definitions: Object.fromEntries(needed) };
+  definitions.forEach(visit);
+  return [...out.values()];
+}
+
+/** A reference to a registered TMF definition, for route schemas. */
+export function tmfRef(api: TmfApi, definition: string): JsonSchema {
+  return { $ref: `${tmfSchemaId(api, definition)}#` };
 }
 
 const SCHEMA_KEYS = new Set([
@@ -81,23 +90,23 @@ const SCHEMA_KEYS = new Set([
   'description',
 ]);
 
-function convert(node: JsonSchema, visit: (name: string) => void): JsonSchema {
+function convert(node: JsonSchema, visit: (name: string) => void, api: TmfApi): JsonSchema {
   if (typeof node.$ref === 'string') {
     const name = node.$ref.replace('#/definitions/', '');
     visit(name);
-    return { $ref: `#/definitions/${name}` };
+    return { $ref: `${tmfSchemaId(api, name)}#` };
   }
   const out: JsonSchema = {};
   for (const [key, value] of Object.entries(node)) {
     if (!SCHEMA_KEYS.has(key)) continue;
     if (key === 'properties') {
       out.properties = Object.fromEntries(
-        Object.entries(value as Record<string, JsonSchema>).map(([k, v]) => [k, convert(v, visit)]),
+        Object.entries(value as Record<string, JsonSchema>).map(([k, v]) => [k, convert(v, visit, api)]),
       );
     } else if (key === 'items') {
-      out.items = convert(value as JsonSchema, visit);
+      out.items = convert(value as JsonSchema, visit, api);
     } else if (key === 'allOf') {
-      out.allOf = (value as JsonSchema[]).map((v) => convert(v, visit));
+      out.allOf = (value as JsonSchema[]).map((v) => convert(v, visit, api));
     } else if (key === 'format') {
       // The documents use date-time and uri; other formats (e.g. "int32") are descriptive only.
       if (value === 'date-time' || value === 'date' || value === 'uri') out.format = value;
