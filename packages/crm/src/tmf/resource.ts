@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { sql, type RawBuilder } from 'kysely';
-import type { Database } from '@parley/store';
+import type { AnyKysely, Database } from '@parley/store';
 import { badRequest, HttpProblem, notFound, unprocessable } from '../http/problem.js';
 import type { Principal } from '../tenant/keys.js';
 import { mergePatch } from './merge-patch.js';
@@ -36,9 +36,22 @@ export interface ResourceSpec {
   check?(db: Database, tenantId: string, doc: Record<string, unknown>): Promise<void>;
 }
 
-export interface TmfRequestContext {
-  principal: Principal;
+/** A change to a resource, as TM Forum notifications name it (`CustomerCreateEvent`, ...). */
+export interface ResourceEvent {
+  tenantId: string;
+  api: TmfApi;
+  /** The resource's `@type` family as the API names it, e.g. `Customer`, `Individual`, `TroubleTicket`. */
+  resourceType: string;
+  kind: 'CreateEvent' | 'AttributeValueChangeEvent' | 'StateChangeEvent' | 'DeleteEvent';
+  /** The resource as a client would GET it (for a delete: as it was). */
+  resource: Record<string, unknown>;
 }
+
+/**
+ * Receives every change inside the transaction that makes it, so that a change and its notification are
+ * committed together or not at all (the hub's outbox).
+ */
+export type ResourceEventSink = (tx: AnyKysely, event: ResourceEvent) => Promise<void>;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -85,7 +98,12 @@ function schemaAt(
   return node;
 }
 
-export function registerResource(app: FastifyInstance, db: Database, spec: ResourceSpec): void {
+export function registerResource(
+  app: FastifyInstance,
+  db: Database,
+  spec: ResourceSpec,
+  events?: ResourceEventSink,
+): void {
   const base = tmfBasePath(spec.api);
   const collection = `${base}${spec.path}`;
   // The TMF definitions this resource uses, as shared schemas: validation, and components of the OpenAPI document.
@@ -215,14 +233,21 @@ export function registerResource(app: FastifyInstance, db: Database, spec: Resou
       };
       await spec.check?.(db, tenantId, doc);
       const id = randomUUID();
-      await db.kysely
-        .insertInto(table)
-        .values({ tenant_id: tenantId, id, created_at: now(), ...write(doc) })
-        .execute();
-      return reply
-        .code(201)
-        .header('location', hrefOf(id))
-        .send({ id, href: hrefOf(id), ...doc });
+      const resource = { id, href: hrefOf(id), ...doc };
+      await db.kysely.transaction().execute(async (tx) => {
+        await tx
+          .insertInto(table)
+          .values({ tenant_id: tenantId, id, created_at: now(), ...write(doc) })
+          .execute();
+        await events?.(tx, {
+          tenantId,
+          api: spec.api,
+          resourceType: spec.type,
+          kind: 'CreateEvent',
+          resource,
+        });
+      });
+      return reply.code(201).header('location', hrefOf(id)).send(resource);
     },
   );
 
