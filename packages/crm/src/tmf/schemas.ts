@@ -18,6 +18,10 @@ const API_FILES = {
   privacy: 'TMF644-Privacy-v4.0.0.swagger.json',
   account: 'TMF666-Account-v4.0.0.swagger.json',
   partyInteraction: 'TMF683-PartyInteraction-v4.0.0.swagger.json',
+  // Written by Parley in the same form where the published set has no document (see tmf/SOURCES.txt).
+  accountMember: 'Parley-AccountMember-v4.swagger.json',
+  serviceInventory: 'Parley-ServiceInventory-v4.swagger.json',
+  sla: 'Parley-SlaManagement-v2.swagger.json',
 } as const;
 export type TmfApi = keyof typeof API_FILES;
 
