@@ -1,5 +1,5 @@
-import { unprocessable } from '../http/problem.js';
 import type { ResourceSpec } from '../tmf/resource.js';
+import { PARTIES, ref, requireRef, text } from '../tmf/references.js';
 
 /**
  * TMF629 Customer: a party in the role of customer. Its required `engagedParty` must name a party of the same
@@ -14,26 +14,12 @@ export const CUSTOMER: ResourceSpec = {
   table: 'crm_customers',
   columns: { status: 'status', name: 'name', 'engagedParty.id': 'engaged_party_id' },
   row: (doc) => ({
-    name: String(doc.name ?? ''),
-    status: typeof doc.status === 'string' ? doc.status : null,
-    engaged_party_id: (doc.engagedParty as { id?: string } | undefined)?.id ?? null,
-    agreement_id: null,
+    name: text(doc.name) ?? '',
+    status: text(doc.status) ?? null,
+    engaged_party_id: ref(doc.engagedParty)?.id ?? null,
   }),
   async check(db, tenantId, doc) {
-    const party = doc.engagedParty as { id?: string; '@referredType'?: string };
-    const kinds = party['@referredType'] ? [party['@referredType']] : ['Individual', 'Organization'];
-    const found = await db.kysely
-      .selectFrom('crm_parties')
-      .select('id')
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', party.id ?? '')
-      .where('kind', 'in', kinds)
-      .executeTakeFirst();
-    if (!found) {
-      throw unprocessable(
-        `body.engagedParty.id: no ${kinds.join(' or ')} with id ${party.id ?? '(none)'}`,
-        'body.engagedParty.id',
-      );
-    }
+    await requireRef(db, tenantId, PARTIES, ref(doc.engagedParty), 'body.engagedParty');
+    return undefined;
   },
 };

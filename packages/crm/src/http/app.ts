@@ -3,8 +3,9 @@ import { migrate, type Database } from '@parley/store';
 import { CRM_MIGRATIONS } from '../migrations.js';
 import { findPrincipal } from '../tenant/keys.js';
 import { registerResource } from '../tmf/resource.js';
-import { INDIVIDUAL, ORGANIZATION } from '../party/party.js';
-import { CUSTOMER } from '../customer/customer.js';
+import { RESOURCES } from '../resources.js';
+import { registerTicketRoutes } from '../ticket/routes.js';
+import { registerSlaRoutes } from '../sla/routes.js';
 import { HttpProblem, sendProblem } from './problem.js';
 import { isPublicPath, registerOpenApi } from './openapi.js';
 
@@ -91,6 +92,8 @@ export async function buildCrmServer(options: CrmServerOptions): Promise<Fastify
     request.principal = principal;
   });
 
-  for (const spec of [INDIVIDUAL, ORGANIZATION, CUSTOMER]) registerResource(app, db, spec);
+  for (const spec of RESOURCES) registerResource(app, db, spec);
+  registerTicketRoutes(app, db);
+  registerSlaRoutes(app, db);
   return app;
 }

@@ -15,7 +15,6 @@ export const INDIVIDUAL: ResourceSpec = {
   row: (doc) => ({
     status: text(doc.status) ?? null,
     name: text(doc.formattedName) ?? [text(doc.givenName), text(doc.familyName)].filter(Boolean).join(' '),
-    agreement_id: null,
   }),
 };
 
@@ -32,6 +31,5 @@ export const ORGANIZATION: ResourceSpec = {
   row: (doc) => ({
     status: text(doc.status) ?? null,
     name: text(doc.name) ?? text(doc.tradingName) ?? '',
-    agreement_id: null,
   }),
 };

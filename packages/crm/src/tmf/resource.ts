@@ -32,9 +32,27 @@ export interface ResourceSpec {
   columns: Record<string, string>;
   /** The derived columns of a document (besides tenant_id, id, doc, timestamps). */
   row(doc: Record<string, unknown>): Record<string, unknown>;
-  /** Checks a document against the rest of the tenant's data (references); throws an HttpProblem. */
-  check?(db: Database, tenantId: string, doc: Record<string, unknown>): Promise<void>;
+  /**
+   * Checks a document against the rest of the tenant's data (references) and may return the document to store
+   * instead (server-maintained members such as a ticket's status history); throws an HttpProblem.
+   * `previous` is the stored document on a PATCH.
+   */
+  check?(
+    db: Database,
+    tenantId: string,
+    doc: Record<string, unknown>,
+    previous?: Record<string, unknown>,
+  ): Promise<Record<string, unknown> | undefined>;
+  /** Only GET routes (the resource is computed by the server, e.g. SLA violations). */
+  readOnly?: boolean;
+  /** The database assigns integer ids (tables of billions of rows, such as usage records). */
+  integerId?: boolean;
+  /** Rebuilds the document from the columns of a row stored without one (records ingested in bulk). */
+  fromColumns?(row: Record<string, unknown>): Record<string, unknown>;
 }
+
+/** Names the agreement under which the data of a write was shared; stored with the record (provenance). */
+export const AGREEMENT_HEADER = 'parley-agreement';
 
 /** A change to a resource, as TM Forum notifications name it (`CustomerCreateEvent`, ...). */
 export interface ResourceEvent {
@@ -98,6 +116,26 @@ function schemaAt(
   return node;
 }
 
+/**
+ * Query values are strings; a document member may be a number or boolean. SQLite's json_extract returns
+ * typed values (1/0 for booleans), PostgreSQL's #>> returns text: compare like with like.
+ */
+function typedFilterValues(kind: Database['kind']) {
+  return (name: string, type: unknown, values: string[]): unknown[] => {
+    if (type === 'boolean') {
+      if (!values.every((v) => v === 'true' || v === 'false'))
+        throw badRequest(`${name}: expected true or false`, name);
+      return kind === 'sqlite' ? values.map((v) => (v === 'true' ? 1 : 0)) : values;
+    }
+    if (type === 'number' || type === 'integer') {
+      if (!values.every((v) => v.trim() !== '' && Number.isFinite(Number(v))))
+        throw badRequest(`${name}: expected a number`, name);
+      return kind === 'sqlite' ? values.map(Number) : values.map((v) => String(Number(v)));
+    }
+    return values;
+  };
+}
+
 export function registerResource(
   app: FastifyInstance,
   db: Database,
@@ -135,6 +173,7 @@ export function registerResource(
   const table = spec.table;
 
   const hrefOf = (id: string) => `${collection}/${id}`;
+  const filterValues = typedFilterValues(db.kind);
   const tags = [spec.type];
   const idParams = {
     type: 'object',
@@ -158,10 +197,16 @@ export function registerResource(
       'Any other simple attribute, dotted for nested ones, filters by equality; a comma gives alternatives.',
   };
 
-  const fromRow = (row: { id: string; doc: unknown }): Record<string, unknown> => {
-    const doc = (typeof row.doc === 'string' ? JSON.parse(row.doc) : row.doc) as Record<string, unknown>;
-    return { id: row.id, href: hrefOf(row.id), ...doc };
+  const fromRow = (row: { id: string | number; doc: unknown }): Record<string, unknown> => {
+    const id = String(row.id);
+    const doc =
+      row.doc === null && spec.fromColumns
+        ? spec.fromColumns(row)
+        : ((typeof row.doc === 'string' ? JSON.parse(row.doc) : row.doc) as Record<string, unknown>);
+    return { id, href: hrefOf(id), ...doc };
   };
+  const columnsToSelect = spec.fromColumns ? ['*'] : ['id', 'doc'];
+  const validId = (id: string) => (spec.integerId ? /^[1-9][0-9]{0,17}$/.test(id) : id.length <= 200);
 
   const project = (resource: Record<string, unknown>, fields: string[] | undefined) => {
     if (!fields) return resource;
@@ -195,19 +240,35 @@ export function registerResource(
     return q;
   };
 
-  const stored = (tenantId: string, id: string) =>
-    tenantQuery(tenantId).select(['id', 'doc']).where('id', '=', id).executeTakeFirst() as Promise<
-      { id: string; doc: unknown } | undefined
-    >;
+  const stored = async (tenantId: string, id: string) =>
+    validId(id)
+      ? ((await tenantQuery(tenantId)
+          .select(columnsToSelect)
+          .where('id', '=', spec.integerId ? Number(id) : id)
+          .executeTakeFirst()) as { id: string; doc: unknown } | undefined)
+      : undefined;
 
   const now = () => new Date().toISOString();
 
-  const write = (doc: Record<string, unknown>) => ({
-    ...scope,
-    ...spec.row(doc),
-    updated_at: now(),
-    doc: JSON.stringify(doc),
-  });
+  const write = (doc: Record<string, unknown>, request: FastifyRequest) => {
+    const agreement = request.headers[AGREEMENT_HEADER];
+    if (
+      agreement !== undefined &&
+      (typeof agreement !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(agreement))
+    ) {
+      throw badRequest(
+        `${AGREEMENT_HEADER}: expected one agreement id (1-200 visible ASCII characters)`,
+        AGREEMENT_HEADER,
+      );
+    }
+    return {
+      ...scope,
+      ...spec.row(doc),
+      ...(agreement ? { agreement_id: agreement } : {}),
+      updated_at: now(),
+      doc: JSON.stringify(doc),
+    };
+  };
 
   const requireWriter = (request: FastifyRequest) => {
     const { role } = principalOf(request);
@@ -221,35 +282,10 @@ export function registerResource(
     }
   };
 
-  app.post(
-    collection,
-    { schema: { tags, summary: `Creates a ${spec.type}`, body: createSchema } },
-    async (request, reply) => {
-      requireWriter(request);
-      const { tenantId } = principalOf(request);
-      const doc = {
-        ...(request.body as Record<string, unknown>),
-        '@type': (request.body as Record<string, unknown>)['@type'] ?? spec.type,
-      };
-      await spec.check?.(db, tenantId, doc);
-      const id = randomUUID();
-      const resource = { id, href: hrefOf(id), ...doc };
-      await db.kysely.transaction().execute(async (tx) => {
-        await tx
-          .insertInto(table)
-          .values({ tenant_id: tenantId, id, created_at: now(), ...write(doc) })
-          .execute();
-        await events?.(tx, {
-          tenantId,
-          api: spec.api,
-          resourceType: spec.type,
-          kind: 'CreateEvent',
-          resource,
-        });
-      });
-      return reply.code(201).header('location', hrefOf(id)).send(resource);
-    },
-  );
+  const changeKind = (before: Record<string, unknown>, after: Record<string, unknown>) =>
+    before.status !== after.status || before.state !== after.state
+      ? 'StateChangeEvent'
+      : 'AttributeValueChangeEvent';
 
   app.get(
     collection,
@@ -286,21 +322,24 @@ export function registerResource(
         }
         const values = (Array.isArray(raw) ? raw : [raw]).flatMap((v) => String(v).split(','));
         const column = name === 'id' ? 'id' : spec.columns[name];
-        q = column ? q.where(column, 'in', values) : q.where(jsonPath(path), 'in', values);
+        if (column) {
+          if (column === 'id' && !values.every(validId))
+            throw badRequest(`id: not an id of ${spec.type}`, 'id');
+          q = q.where(column, 'in', column === 'id' && spec.integerId ? values.map(Number) : values);
+          continue;
+        }
+        q = q.where(jsonPath(path), 'in', filterValues(name, attribute?.type, values));
       }
       const total = (await q.select((eb) => eb.fn.countAll().as('n')).executeTakeFirst()) as {
         n: number | string;
       };
       const rows = (await q
-        .select(['id', 'doc'])
+        .select(columnsToSelect)
         .orderBy('created_at')
         .orderBy('id')
         .offset(offset)
         .limit(limit)
-        .execute()) as {
-        id: string;
-        doc: unknown;
-      }[];
+        .execute()) as { id: string; doc: unknown }[];
       return reply
         .header('x-total-count', String(Number(total.n)))
         .header('x-result-count', String(rows.length))
@@ -318,6 +357,47 @@ export function registerResource(
       const row = await stored(tenantId, id);
       if (!row) throw notFound(`id: no ${spec.type} ${id}`, 'id');
       return project(fromRow(row), fields);
+    },
+  );
+
+  if (spec.readOnly) return;
+
+  app.post(
+    collection,
+    { schema: { tags, summary: `Creates a ${spec.type}`, body: createSchema } },
+    async (request, reply) => {
+      requireWriter(request);
+      const { tenantId } = principalOf(request);
+      const body = request.body as Record<string, unknown>;
+      let doc: Record<string, unknown> = { ...body, '@type': body['@type'] ?? spec.type };
+      doc = (await spec.check?.(db, tenantId, doc)) ?? doc;
+      const values = write(doc, request);
+      const created = await db.kysely.transaction().execute(async (tx) => {
+        let id: string = randomUUID();
+        if (spec.integerId) {
+          const row = (await tx
+            .insertInto(table)
+            .values({ tenant_id: tenantId, created_at: now(), ...values })
+            .returning('id')
+            .executeTakeFirstOrThrow()) as { id: number | string };
+          id = String(row.id);
+        } else {
+          await tx
+            .insertInto(table)
+            .values({ tenant_id: tenantId, id, created_at: now(), ...values })
+            .execute();
+        }
+        const resource = { id, href: hrefOf(id), ...doc };
+        await events?.(tx, {
+          tenantId,
+          api: spec.api,
+          resourceType: spec.type,
+          kind: 'CreateEvent',
+          resource,
+        });
+        return resource;
+      });
+      return reply.code(201).header('location', created.href).send(created);
     },
   );
 
@@ -339,7 +419,7 @@ export function registerResource(
       const row = await stored(tenantId, id);
       if (!row) throw notFound(`id: no ${spec.type} ${id}`, 'id');
       const { id: _id, href: _href, ...current } = fromRow(row);
-      const next = mergePatch(current, request.body) as Record<string, unknown>;
+      let next = mergePatch(current, request.body) as Record<string, unknown>;
       if (!validateCreate(next)) {
         const error = validateCreate.errors?.[0];
         const field = `body${(error?.instancePath ?? '').replace(/\//g, '.')}`;
@@ -348,14 +428,25 @@ export function registerResource(
           field,
         );
       }
-      await spec.check?.(db, tenantId, next);
-      await db.kysely
-        .updateTable(table)
-        .set(write(next))
-        .where('tenant_id', '=', tenantId)
-        .where('id', '=', id)
-        .execute();
-      return { id, href: hrefOf(id), ...next };
+      next = (await spec.check?.(db, tenantId, next, current)) ?? next;
+      const values = write(next, request);
+      const resource = { id, href: hrefOf(id), ...next };
+      await db.kysely.transaction().execute(async (tx) => {
+        await tx
+          .updateTable(table)
+          .set(values)
+          .where('tenant_id', '=', tenantId)
+          .where('id', '=', spec.integerId ? Number(id) : id)
+          .execute();
+        await events?.(tx, {
+          tenantId,
+          api: spec.api,
+          resourceType: spec.type,
+          kind: changeKind(current, next),
+          resource,
+        });
+      });
+      return resource;
     },
   );
 
@@ -366,10 +457,22 @@ export function registerResource(
       requireWriter(request);
       const { tenantId } = principalOf(request);
       const { id } = request.params as { id: string };
-      let q = db.kysely.deleteFrom(table).where('tenant_id', '=', tenantId).where('id', '=', id);
-      for (const [column, value] of Object.entries(scope)) q = q.where(column, '=', value);
-      const result = await q.executeTakeFirst();
-      if (Number(result.numDeletedRows) === 0) throw notFound(`id: no ${spec.type} ${id}`, 'id');
+      const row = await stored(tenantId, id);
+      if (!row) throw notFound(`id: no ${spec.type} ${id}`, 'id');
+      await db.kysely.transaction().execute(async (tx) => {
+        await tx
+          .deleteFrom(table)
+          .where('tenant_id', '=', tenantId)
+          .where('id', '=', spec.integerId ? Number(id) : id)
+          .execute();
+        await events?.(tx, {
+          tenantId,
+          api: spec.api,
+          resourceType: spec.type,
+          kind: 'DeleteEvent',
+          resource: fromRow(row),
+        });
+      });
       return reply.code(204).send();
     },
   );

@@ -1,0 +1,4 @@
+export * from './migrations.js';
+export * from './outbox.js';
+export * from './routes.js';
+export * from './delivery.js';
