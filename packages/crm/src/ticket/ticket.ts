@@ -12,7 +12,7 @@ import {
   type Doc,
 } from '../tmf/references.js';
 
-/** TMF621 statuses after which a ticket no longer runs against its SLAS clock. */
+/** TMF621 statuses after which a ticket no longer runs against its SLA clock. */
 export const CLOSED_STATUSES = ['resolved', 'closed', 'cancelled', 'rejected'];
 const FINAL = ['closed', 'cancelled', 'rejected'];
 
@@ -33,8 +33,8 @@ export function priorityClass(priority: unknown): keyof typeof TICKET_SLA_POLICY
   return 'medium';
 }
 
-/** Notes the SLAS clock writes when it escalates a ticket; their count is the escalation level. */
-export const ESCALATION_AUTHOR = 'Parley SLAS clock';
+/** Notes the SLA clock writes when it escalates a ticket; their count is the escalation level. */
+export const ESCALATION_AUTHOR = 'Parley SLA clock';
 
 interface StatusChange {
   status: string;
@@ -45,7 +45,7 @@ interface StatusChange {
 const addMinutes = (iso: string, minutes: number) =>
   new Date(Date.parse(iso) + minutes * 60_000).toISOString();
 
-/** The SLAS clock's fixed points, derived from the ticket alone (creation date, priority, status history). */
+/** The SLA clock's fixed points, derived from the ticket alone (creation date, priority, status history). */
 export function ticketClock(doc: Doc) {
   const created = text(doc.creationDate) ?? new Date(0).toISOString();
   const policy = TICKET_SLA_POLICY[priorityClass(doc.priority)] as {
@@ -84,7 +84,7 @@ export function slaClockAt(doc: Doc, now: Date) {
   };
 }
 
-/** TMF621 TroubleTicket with a server-kept status history (`statusChange`) and SLAS clock. */
+/** TMF621 TroubleTicket with a server-kept status history (`statusChange`) and SLA clock. */
 export const TROUBLE_TICKET: ResourceSpec = {
   api: 'troubleTicket',
   path: '/troubleTicket',
