@@ -1,65 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FastifyInstance } from 'fastify';
-import { buildCrmServer } from './app.js';
-import { addApiKey, createTenant } from '../tenant/keys.js';
+import { startTestApi } from '../testing/api.js';
 import { testDatabases } from '../testing/databases.js';
 
 const PARTY = '/tmf-api/party/v4';
 const CUSTOMER = '/tmf-api/customerManagement/v4';
 
-async function setup(open: () => Promise<import('@parley/store').Database>) {
-  const db = await open();
-  const app = await buildCrmServer({ db });
-  const a = await createTenant(db, 'Telco A');
-  const b = await createTenant(db, 'Shop B');
-  const keys = {
-    a: await addApiKey(db, a, 'admin', 'test'),
-    aRead: await addApiKey(db, a, 'readonly', 'test'),
-    b: await addApiKey(db, b, 'agent', 'test'),
-  };
-  const call = async (
-    app: FastifyInstance,
-    key: string,
-    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
-    url: string,
-    body?: unknown,
-    type = 'application/json',
-  ) => {
-    const r = await app.inject({
-      method,
-      url,
-      headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { 'content-type': type } : {}) },
-      ...(body !== undefined ? { payload: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
-    });
-    return {
-      status: r.statusCode,
-      headers: r.headers,
-      body: r.body ? (JSON.parse(r.body) as Record<string, unknown> & Record<number, unknown>) : undefined,
-    };
-  };
-  return {
-    db,
-    app,
-    keys,
-    call: (
-      key: string,
-      method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
-      url: string,
-      body?: unknown,
-      type?: string,
-    ) => call(app, key, method, url, body, type),
-  };
-}
-
 for (const database of testDatabases()) {
   test(`${database.name}: TMF632 individual and TMF629 customer: create, read, list, patch, delete`, async (t) => {
-    const { db, app, keys, call } = await setup(() => database.open());
-    t.after(async () => {
-      await app.close();
-      await db.close();
-      await database.cleanup();
-    });
+    const { keys, call, close } = await startTestApi(database);
+    t.after(close);
     const alice = await call(keys.a, 'POST', `${PARTY}/individual`, {
       givenName: 'Alice',
       familyName: 'Example',
@@ -120,12 +70,8 @@ for (const database of testDatabases()) {
   });
 
   test(`${database.name}: tenants never see each other's data; roles and keys are enforced`, async (t) => {
-    const { db, app, keys, call } = await setup(() => database.open());
-    t.after(async () => {
-      await app.close();
-      await db.close();
-      await database.cleanup();
-    });
+    const { app, keys, call, close } = await startTestApi(database);
+    t.after(close);
     const alice = await call(keys.a, 'POST', `${PARTY}/individual`, {
       givenName: 'Alice',
       familyName: 'Example',
@@ -170,12 +116,8 @@ for (const database of testDatabases()) {
   });
 
   test(`${database.name}: bad input gets a 4xx problem+json naming the field, and nothing is written`, async (t) => {
-    const { db, app, keys, call } = await setup(() => database.open());
-    t.after(async () => {
-      await app.close();
-      await db.close();
-      await database.cleanup();
-    });
+    const { keys, call, close } = await startTestApi(database);
+    t.after(close);
     const cases: [string, unknown, number, string | RegExp][] = [
       [`${CUSTOMER}/customer`, { name: 'x' }, 400, 'body'],
       [

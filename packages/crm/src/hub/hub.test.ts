@@ -13,7 +13,13 @@ import { HttpProblem, sendProblem } from '../http/problem.js';
 import { addApiKey, createTenant, findPrincipal } from '../tenant/keys.js';
 import { registerResource } from '../tmf/resource.js';
 import { testDatabases, type TestDatabase } from '../testing/databases.js';
-import { HUB_MIGRATIONS, HubDeliverer, hubEventSink, registerHub, type HubDelivererOptions } from './index.js';
+import {
+  HUB_MIGRATIONS,
+  HubDeliverer,
+  hubEventSink,
+  registerHub,
+  type HubDelivererOptions,
+} from './index.js';
 import type { HubEventBody } from './outbox.js';
 
 const PARTY = '/tmf-api/party/v4';
@@ -126,7 +132,12 @@ async function setup(database: TestDatabase, options: Partial<HubDelivererOption
     aSelf: await addApiKey(db, a, 'selfcare', 'test'),
     b: await addApiKey(db, b, 'agent', 'test'),
   };
-  const call = async (key: string, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown) => {
+  const call = async (
+    key: string,
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    url: string,
+    body?: unknown,
+  ) => {
     const type = method === 'PATCH' ? 'application/merge-patch+json' : 'application/json';
     const r = await app.inject({
       method,
@@ -256,12 +267,21 @@ for (const database of testDatabases()) {
       ['X', 'X', 'X', 'Y'],
       'Y waits until X is delivered',
     );
-    assert.equal(new Set(flaky.slice(0, 3).map((r) => r.body.eventId)).size, 1, 'a retry resends the same event');
+    assert.equal(
+      new Set(flaky.slice(0, 3).map((r) => r.body.eventId)).size,
+      1,
+      'a retry resends the same event',
+    );
     const gaps = [1, 2].map((i) => (flaky[i]?.at ?? 0) - (flaky[i - 1]?.at ?? 0));
     assert.ok((gaps[0] ?? 0) >= 15 && (gaps[1] ?? 0) >= 35, `exponential backoff (20, 40 ms): ${gaps}`);
     const rows = await hub.deliveries();
     assert.deepEqual(
-      rows.map((r) => [JSON.parse(r.event).event.customer.id, r.attempts, r.delivered_at !== null, r.last_error]),
+      rows.map((r) => [
+        JSON.parse(r.event).event.customer.id,
+        r.attempts,
+        r.delivered_at !== null,
+        r.last_error,
+      ]),
       [
         [x.id, 3, true, null],
         [y.id, 1, true, null],
@@ -303,7 +323,9 @@ for (const database of testDatabases()) {
     await call(keys.a, 'DELETE', `${CUSTOMERS}/customer/${one.id}`);
     await hub.deliverer.drain();
     const seen = (path: string) =>
-      listener.at(path).map((r) => `${r.body.event.customer?.name} ${r.body.eventType.replace('Customer', '')}`);
+      listener
+        .at(path)
+        .map((r) => `${r.body.event.customer?.name} ${r.body.eventType.replace('Customer', '')}`);
     assert.deepEqual(seen('/all'), [
       'One CreateEvent',
       'Two CreateEvent',
@@ -386,7 +408,9 @@ for (const database of testDatabases()) {
     assert.equal(stored.length, 0, 'nothing was written');
 
     await hub.app.ready();
-    const doc = hub.app.swagger() as { paths: Record<string, Record<string, { tags?: string[]; summary?: string }>> };
+    const doc = hub.app.swagger() as {
+      paths: Record<string, Record<string, { tags?: string[]; summary?: string }>>;
+    };
     for (const [path, methods] of [
       [HUB, ['post']],
       [`${HUB}/{id}`, ['get', 'delete']],
