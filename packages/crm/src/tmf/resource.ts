@@ -205,7 +205,8 @@ export function registerResource(
         : ((typeof row.doc === 'string' ? JSON.parse(row.doc) : row.doc) as Record<string, unknown>);
     return { id, href: hrefOf(id), ...doc };
   };
-  const columnsToSelect = spec.fromColumns ? ['*'] : ['id', 'doc'];
+  // Rows stored without a document need every column to be rebuilt.
+  const columnsToSelect = spec.fromColumns ? [] : ['id', 'doc'];
   const validId = (id: string) => (spec.integerId ? /^[1-9][0-9]{0,17}$/.test(id) : id.length <= 200);
 
   const project = (resource: Record<string, unknown>, fields: string[] | undefined) => {
@@ -242,8 +243,11 @@ export function registerResource(
 
   const stored = async (tenantId: string, id: string) =>
     validId(id)
-      ? ((await tenantQuery(tenantId)
-          .select(columnsToSelect)
+      ? ((await (
+          columnsToSelect.length
+            ? tenantQuery(tenantId).select(columnsToSelect)
+            : tenantQuery(tenantId).selectAll()
+        )
           .where('id', '=', spec.integerId ? Number(id) : id)
           .executeTakeFirst()) as { id: string; doc: unknown } | undefined)
       : undefined;
@@ -333,8 +337,7 @@ export function registerResource(
       const total = (await q.select((eb) => eb.fn.countAll().as('n')).executeTakeFirst()) as {
         n: number | string;
       };
-      const rows = (await q
-        .select(columnsToSelect)
+      const rows = (await (columnsToSelect.length ? q.select(columnsToSelect) : q.selectAll())
         .orderBy('created_at')
         .orderBy('id')
         .offset(offset)
