@@ -13,3 +13,4 @@ export * from './ticket/escalation.js';
 export * from './sla/evaluate.js';
 export * from './usage/usage.js';
 export * from './interaction/interaction.js';
+export * from './hub/index.js';

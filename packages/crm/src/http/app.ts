@@ -2,10 +2,19 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { migrate, type Database } from '@parley/store';
 import { CRM_MIGRATIONS } from '../migrations.js';
 import { findPrincipal } from '../tenant/keys.js';
-import { registerResource } from '../tmf/resource.js';
+import { registerResource, type ResourceEventSink } from '../tmf/resource.js';
 import { RESOURCES } from '../resources.js';
 import { registerTicketRoutes } from '../ticket/routes.js';
 import { registerSlaRoutes } from '../sla/routes.js';
+import {
+  HUB_MIGRATIONS,
+  HubDeliverer,
+  hubEventSink,
+  registerHub,
+  type HubDelivererOptions,
+} from '../hub/index.js';
+import { escalateTickets } from '../ticket/escalation.js';
+import { tmfBasePath, type TmfApi } from '../tmf/schemas.js';
 import { HttpProblem, sendProblem } from './problem.js';
 import { isPublicPath, registerOpenApi } from './openapi.js';
 
@@ -13,12 +22,16 @@ export interface CrmServerOptions {
   db: Database;
   logger?: boolean | object;
   bodyLimit?: number;
+  /** Webhook delivery settings for /hub subscriptions (tests shorten the backoff). */
+  hub?: Omit<HubDelivererOptions, 'db' | 'logger'>;
+  /** How often open tickets are checked against their SLA clock; 0 turns the timer off. Default one minute. */
+  escalationIntervalMs?: number;
 }
 
 /** The CRM over HTTP: TM Forum resources under their base paths, one tenant per API key. */
 export async function buildCrmServer(options: CrmServerOptions): Promise<FastifyInstance> {
   const { db } = options;
-  await migrate(db, CRM_MIGRATIONS);
+  await migrate(db, [...CRM_MIGRATIONS, ...HUB_MIGRATIONS]);
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
@@ -92,8 +105,37 @@ export async function buildCrmServer(options: CrmServerOptions): Promise<Fastify
     request.principal = principal;
   });
 
-  for (const spec of RESOURCES) registerResource(app, db, spec);
-  registerTicketRoutes(app, db);
+  const deliverer = new HubDeliverer({ ...options.hub, db, logger: app.log });
+  const notify = hubEventSink({ kind: db.kind, notify: () => deliverer.notify() });
+  // APIs that share a base path (Parley's extensions under TMF666's) share its hub.
+  const hubApis = new Map<string, TmfApi>();
+  for (const spec of RESOURCES)
+    if (!hubApis.has(tmfBasePath(spec.api))) hubApis.set(tmfBasePath(spec.api), spec.api);
+  const events: ResourceEventSink = (tx, event) =>
+    notify(tx, { ...event, api: hubApis.get(tmfBasePath(event.api)) ?? event.api });
+  for (const spec of RESOURCES) registerResource(app, db, spec, events);
+  for (const api of hubApis.values()) registerHub(app, db, api);
+  registerTicketRoutes(app, db, events);
   registerSlaRoutes(app, db);
+
+  const interval = options.escalationIntervalMs ?? 60_000;
+  let escalation: NodeJS.Timeout | undefined;
+  const escalateAll = async () => {
+    const tenants = (await db.kysely.selectFrom('crm_tenants').select('id').execute()) as { id: string }[];
+    for (const { id } of tenants) await escalateTickets(db, id, new Date(), events);
+  };
+  app.addHook('onReady', async () => {
+    deliverer.start();
+    if (interval > 0) {
+      escalation = setInterval(() => {
+        escalateAll().catch((err: unknown) => app.log.error({ err }, 'ticket escalation failed'));
+      }, interval);
+      escalation.unref();
+    }
+  });
+  app.addHook('onClose', async () => {
+    clearInterval(escalation);
+    await deliverer.stop();
+  });
   return app;
 }

@@ -45,6 +45,7 @@ interface DueDelivery {
 
 const DELIVERIES = 'crm_hub_deliveries';
 const PURGE_EVERY_MS = 60 * 60 * 1000;
+const LISTEN_RETRY_MS = 30_000;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const millis = (value: unknown) => (value instanceof Date ? value.getTime() : Date.parse(String(value)));
@@ -106,6 +107,7 @@ export class HubDeliverer {
   private listener: pg.Client | undefined;
   private listening: Promise<void> | undefined;
   private lastPurge = 0;
+  private lastListen = 0;
 
   constructor(options: HubDelivererOptions) {
     this.db = options.db;
@@ -200,7 +202,7 @@ export class HubDeliverer {
     this.again = false;
     let delay = this.intervalMs;
     try {
-      if (!this.listener) this.listen();
+      if (!this.listener && Date.now() - this.lastListen >= LISTEN_RETRY_MS) this.listen();
       if (Date.now() - this.lastPurge >= PURGE_EVERY_MS) await this.purge();
       await this.runCycle();
       if (this.again) delay = 0;
@@ -380,6 +382,7 @@ export class HubDeliverer {
   private listen(): void {
     const db = this.db;
     if (db.kind !== 'postgres' || this.listener || this.listening || !this.running) return;
+    this.lastListen = Date.now();
     this.listening = (async () => {
       const client = new pg.Client(db.pool.options);
       client.on('notification', () => this.notify());

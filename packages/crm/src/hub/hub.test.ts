@@ -81,8 +81,13 @@ async function waitFor(what: string, condition: () => boolean, timeoutMs = 10_00
 async function setup(database: TestDatabase, options: Partial<HubDelivererOptions> = {}) {
   const db = await database.open();
   await migrate(db, [...CRM_MIGRATIONS, ...HUB_MIGRATIONS]);
+  const logs: { level: string; object: Record<string, unknown>; message: string }[] = [];
   const deliverer = new HubDeliverer({
     db,
+    logger: {
+      warn: (object, message) => logs.push({ level: 'warn', object, message }),
+      error: (object, message) => logs.push({ level: 'error', object, message }),
+    },
     intervalMs: 100,
     backoffBaseMs: 20,
     backoffMaxMs: 200,
@@ -187,7 +192,7 @@ async function setup(database: TestDatabase, options: Partial<HubDelivererOption
     await db.close();
     await database.cleanup();
   };
-  return { db, app, deliverer, keys, call, customer, subscribe, deliveries, close };
+  return { db, app, deliverer, logs, keys, call, customer, subscribe, deliveries, close };
 }
 
 for (const database of testDatabases()) {
@@ -238,6 +243,7 @@ for (const database of testDatabases()) {
       assert.equal(r.path, '/a?token=s3cret');
       assert.equal(r.headers['content-type'], 'application/json');
     }
+    await hub.deliverer.drain(); // the last answer may not be recorded yet
     const rows = await hub.deliveries();
     assert.ok(rows.every((r) => r.delivered_at !== null && r.next_attempt_at === null && r.attempts === 1));
 
@@ -299,6 +305,25 @@ for (const database of testDatabases()) {
     assert.equal(down?.delivered_at, null);
     assert.equal(down?.next_attempt_at, null);
     assert.equal(down?.last_error, 'HTTP 503');
+
+    // Nothing recorded or logged names the callback beyond its origin (its path or query may hold a token).
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const refusedSub = await hub.subscribe(
+      hub.keys.a,
+      `http://127.0.0.1:${port}/hook/s3cret-path?token=s3cret-token`,
+      'eventType=CustomerCreateEvent',
+    );
+    await hub.customer(hub.keys.a, 'Z');
+    await hub.deliverer.drain();
+    const refused = (await hub.deliveries()).find((r) => r.subscription_id === refusedSub.id);
+    assert.equal(refused?.attempts, 4);
+    assert.match(String(refused?.last_error), /ECONNREFUSED/);
+    assert.doesNotMatch(String(refused?.last_error), /s3cret/);
+    assert.ok(hub.logs.some((l) => l.message === 'hub: delivery given up'));
+    assert.doesNotMatch(JSON.stringify(hub.logs), /s3cret|listener|\/down|\/flaky/);
   });
 
   test(`${database.name}: hub: a query restricts the events a subscription receives`, async (t) => {
