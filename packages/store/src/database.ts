@@ -68,7 +68,7 @@ export function openDatabase(options: OpenOptions = {}): Database {
   sqlite.pragma(`synchronous = ${(options.synchronous ?? 'full').toUpperCase()}`);
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const kysely = new Kysely<any>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const kysely = new Kysely<any>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
   let closed = false;
   return {
     kind: 'sqlite',
@@ -80,6 +80,32 @@ export function openDatabase(options: OpenOptions = {}): Database {
       closed = true;
       await kysely.destroy();
       if (sqlite.open) sqlite.close();
+    },
+  };
+}
+
+/**
+ * Kysely's SQLite driver prepares every query anew; preparing costs more than running a point lookup. Reusing
+ * statements is safe because Kysely runs one query at a time on the connection (streams included). Bounded,
+ * least recently used first out: queries with `in (…)` lists make many distinct texts.
+ */
+function cachingStatements(sqlite: BetterSqlite3.Database, size = 500) {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    prepare(sql: string) {
+      let statement = cache.get(sql);
+      if (statement) {
+        cache.delete(sql);
+      } else {
+        statement = sqlite.prepare(sql);
+        if (cache.size >= size) cache.delete(cache.keys().next().value as string);
+      }
+      cache.set(sql, statement);
+      return statement;
+    },
+    close() {
+      cache.clear();
+      sqlite.close();
     },
   };
 }

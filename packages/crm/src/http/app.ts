@@ -1,7 +1,7 @@
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { migrate, type Database } from '@parley/store';
 import { CRM_MIGRATIONS } from '../migrations.js';
-import { findPrincipal } from '../tenant/keys.js';
+import { principalCache } from '../tenant/keys.js';
 import { registerResource, type ResourceEventSink } from '../tmf/resource.js';
 import { RESOURCES } from '../resources.js';
 import { registerTicketRoutes } from '../ticket/routes.js';
@@ -80,6 +80,7 @@ export async function buildCrmServer(options: CrmServerOptions): Promise<Fastify
 
   await registerOpenApi(app);
 
+  const principalOf = principalCache(db);
   app.addHook('onRequest', async (request) => {
     if (isPublicPath(request.url)) return;
     const header = request.headers.authorization ?? '';
@@ -91,7 +92,7 @@ export async function buildCrmServer(options: CrmServerOptions): Promise<Fastify
         'authorization: send "Authorization: Bearer <API key>"',
         'authorization',
       );
-    const principal = await findPrincipal(db, match[1] as string);
+    const principal = await principalOf(match[1] as string);
     if (!principal)
       throw new HttpProblem(401, 'Unauthorized', 'authorization: this API key is not valid', 'authorization');
     if (principal.role === 'readonly' && request.method !== 'GET' && request.method !== 'HEAD') {

@@ -41,7 +41,7 @@ for (const database of testDatabases()) {
       ticketType: 'quality',
       relatedParty: [{ ...individual(h.child), role: 'customer' }],
     });
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 30_000;
     const want = ['BillingAccountCreateEvent', 'AccountMemberCreateEvent', 'TroubleTicketCreateEvent'];
     while (!want.every((w) => received.some((r) => r.eventType === w)) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 20));

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { Database } from '@parley/store';
+import { compiledQuery, type Database } from '@parley/store';
 
 export const ROLES = ['admin', 'agent', 'selfcare', 'readonly'] as const;
 export type Role = (typeof ROLES)[number];
@@ -42,13 +42,38 @@ export async function addApiKey(
   return key;
 }
 
+const principalByKeyHash = compiledQuery(
+  (db: Database, keyHash: unknown) =>
+    db.kysely.selectFrom('crm_api_keys').select(['id', 'tenant_id', 'role']).where('key_hash', '=', keyHash),
+  ['\u0000key-hash'],
+);
+
+/** The tenant and role of an API key (every request asks: one compiled query, no rebuilding). */
 export async function findPrincipal(db: Database, key: string): Promise<Principal | undefined> {
-  const row = (await db.kysely
-    .selectFrom('crm_api_keys')
-    .select(['id', 'tenant_id', 'role'])
-    .where('key_hash', '=', hashKey(key))
-    .executeTakeFirst()) as { id: string; tenant_id: string; role: Role } | undefined;
+  const [row] = (await principalByKeyHash(db, hashKey(key))) as {
+    id: string;
+    tenant_id: string;
+    role: Role;
+  }[];
   return row && { tenantId: row.tenant_id, role: row.role, keyId: row.id };
+}
+
+/**
+ * Remembers answers of findPrincipal for a few seconds (a key removed from the database stops working within
+ * `ttlMs`). Known and unknown keys alike, keyed by the key's hash, at most `size` entries.
+ */
+export function principalCache(db: Database, ttlMs = 5_000, size = 10_000) {
+  const entries = new Map<string, { principal: Principal | undefined; expires: number }>();
+  return async (key: string): Promise<Principal | undefined> => {
+    const id = hashKey(key).toString('base64');
+    const now = Date.now();
+    const hit = entries.get(id);
+    if (hit && hit.expires > now) return hit.principal;
+    const principal = await findPrincipal(db, key);
+    if (entries.size >= size) entries.clear();
+    entries.set(id, { principal, expires: now + ttlMs });
+    return principal;
+  };
 }
 
 export async function countTenants(db: Database): Promise<number> {

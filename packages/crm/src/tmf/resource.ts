@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { sql, type RawBuilder } from 'kysely';
-import type { AnyKysely, Database } from '@parley/store';
+import { compiledQuery, type AnyKysely, type Database } from '@parley/store';
 import { badRequest, HttpProblem, notFound, unprocessable } from '../http/problem.js';
 import type { Principal } from '../tenant/keys.js';
 import { mergePatch } from './merge-patch.js';
@@ -241,15 +241,19 @@ export function registerResource(
     return q;
   };
 
+  // GET by id is the hottest path: compiled once, run with new parameters.
+  const byId = compiledQuery(
+    (_db: Database, tenantId: unknown, id: unknown) =>
+      (columnsToSelect.length
+        ? tenantQuery(tenantId as string).select(columnsToSelect)
+        : tenantQuery(tenantId as string).selectAll()
+      ).where('id', '=', id),
+    ['\u0000tenant', spec.integerId ? -7_777_777 : '\u0000id'],
+  );
   const stored = async (tenantId: string, id: string) =>
     validId(id)
-      ? ((await (
-          columnsToSelect.length
-            ? tenantQuery(tenantId).select(columnsToSelect)
-            : tenantQuery(tenantId).selectAll()
-        )
-          .where('id', '=', spec.integerId ? Number(id) : id)
-          .executeTakeFirst()) as { id: string; doc: unknown } | undefined)
+      ? ((await byId(db, tenantId, spec.integerId ? Number(id) : id))[0] as
+          { id: string; doc: unknown } | undefined)
       : undefined;
 
   const now = () => new Date().toISOString();
