@@ -14,3 +14,8 @@ export * from './sla/evaluate.js';
 export * from './usage/usage.js';
 export * from './interaction/interaction.js';
 export * from './hub/index.js';
+export * from './csv/index.js';
+export * from './seed/telco.js';
+export * from './insight/queries.js';
+export * from './insight/routes.js';
+export * from './insight/migrations.js';

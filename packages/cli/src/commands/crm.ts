@@ -1,7 +1,16 @@
 import { Command } from 'commander';
-import { bootstrapTenant, buildCrmServer, CRM_MIGRATIONS } from '@parley/crm';
-import { migrate, openDatabase } from '@parley/store';
+import {
+  addApiKey,
+  bootstrapTenant,
+  buildCrmServer,
+  createTenant,
+  CRM_MIGRATIONS,
+  INSIGHT_MIGRATIONS,
+  seedTelco,
+} from '@parley/crm';
+import { migrate, openDatabase, type Database } from '@parley/store';
 import { CliError } from '../io.js';
+import { crmExportCommand, crmImportCommand } from './crm-csv.js';
 
 export function crmCommand(): Command {
   const crm = new Command('crm').description(
@@ -43,5 +52,105 @@ export function crmCommand(): Command {
       process.once('SIGINT', () => void stop());
       process.once('SIGTERM', () => void stop());
     });
+  crm
+    .command('seed')
+    .description(
+      'Generate a synthetic telco into a tenant: account holders with family members (some under parental ' +
+        'controls), guests outside billing, services under Gold/Silver/Bronze SLAs, QoE measurements, trouble ' +
+        'tickets, interactions on every channel and usage records (CDRs). Deterministic from --seed. Writes to ' +
+        'the SQLite file (DATABASE_URL=postgres://... switches to PostgreSQL); the tenant is created when missing.',
+    )
+    .requiredOption('--accounts <n>', 'number of billing accounts (one holder each)')
+    .option('--db <file>', 'SQLite database file (ignored when DATABASE_URL is set)', 'parley.db')
+    .option('--tenant <name>', 'tenant to seed (created when missing)', 'default')
+    .option('--seed <s>', 'seed of the generator: the same seed gives the same data', '1')
+    .option('--cdrs-per-user <n>', 'usage records per user', '20')
+    .action(
+      async (options: {
+        accounts: string;
+        db: string;
+        tenant: string;
+        seed: string;
+        cdrsPerUser: string;
+      }) => {
+        const accounts = Number(options.accounts);
+        if (!/^[0-9]+$/.test(options.accounts) || accounts < 1)
+          throw new CliError('--accounts: expected a whole number >= 1');
+        const cdrsPerUser = Number(options.cdrsPerUser);
+        if (!/^[0-9]+$/.test(options.cdrsPerUser))
+          throw new CliError('--cdrs-per-user: expected a whole number');
+        const db = openDatabase({ url: process.env.DATABASE_URL || options.db, synchronous: 'normal' });
+        try {
+          await migrate(db, [...CRM_MIGRATIONS, ...INSIGHT_MIGRATIONS]);
+          const tenantId = await seedTenant(db, options.tenant);
+          const tty = process.stderr.isTTY;
+          let shown = 0;
+          const result = await seedTelco(db, tenantId, {
+            accounts,
+            seed: options.seed,
+            cdrsPerUser,
+            onProgress: (p) => {
+              const now = Date.now();
+              if (p.phase === 'accounts' && p.accountsDone < p.accounts && now - shown < 1000) return;
+              shown = now;
+              const line =
+                p.phase === 'analyze'
+                  ? `updating planner statistics (${p.rows.toLocaleString('en-US')} rows written)`
+                  : p.phase === 'done'
+                    ? ''
+                    : `seeded ${p.accountsDone.toLocaleString('en-US')} / ${p.accounts.toLocaleString('en-US')} ` +
+                      `accounts, ${p.rows.toLocaleString('en-US')} rows, ${p.seconds.toFixed(1)} s, ` +
+                      `${Math.round(p.rows / Math.max(p.seconds, 1e-3)).toLocaleString('en-US')} rows/s`;
+              if (line) process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
+            },
+          });
+          if (tty) process.stderr.write('\n');
+          const r = result.rows;
+          const n = (table: string) => (r[table] ?? 0).toLocaleString('en-US');
+          process.stdout.write(
+            `seeded tenant ${options.tenant} (${tenantId}) on ${db.kind} ${db.location}: ` +
+              `${n('crm_accounts')} accounts, ${n('crm_parties')} parties, ${n('crm_account_members')} members, ` +
+              `${n('crm_user_groups')} groups, ${n('crm_customers')} customers, ${n('crm_services')} services, ` +
+              `${n('crm_slas')} SLAs, ${n('crm_qoe_measurements')} QoE measurements, ${n('crm_tickets')} tickets, ` +
+              `${n('crm_interactions')} interactions, ${n('crm_usage')} usage records; ` +
+              `${result.totalRows.toLocaleString('en-US')} rows in ${result.seconds.toFixed(1)} s\n`,
+          );
+        } finally {
+          await db.close();
+        }
+      },
+    );
+  crm.addCommand(crmImportCommand());
+  crm.addCommand(crmExportCommand());
   return crm;
+}
+
+/**
+ * The tenant to seed, by name. A fresh database gets its default tenant as `serve` would make it (with
+ * PARLEY_BOOTSTRAP_KEY, or a new admin key printed once); another missing tenant is created with a new admin key,
+ * printed once.
+ */
+async function seedTenant(db: Database, name: string): Promise<string> {
+  const found = (await db.kysely
+    .selectFrom('crm_tenants')
+    .select('id')
+    .where('name', '=', name)
+    .execute()) as { id: string }[];
+  if (found.length > 1) throw new CliError(`--tenant: several tenants are named ${name}`);
+  if (found[0]) return found[0].id;
+  const showKey = (key: string) =>
+    process.stderr.write(
+      `Created the tenant ${name}. Its admin API key, shown this once:\n\n    ${key}\n\n` +
+        'Keep it: only its hash is stored. Send it as "Authorization: Bearer <key>".\n',
+    );
+  if (name === 'default') {
+    const boot = await bootstrapTenant(db, process.env.PARLEY_BOOTSTRAP_KEY || undefined);
+    if (boot.tenantId) {
+      if (boot.generatedKey) showKey(boot.generatedKey);
+      return boot.tenantId;
+    }
+  }
+  const tenantId = await createTenant(db, name);
+  showKey(await addApiKey(db, tenantId, 'admin', 'seed'));
+  return tenantId;
 }

@@ -6,6 +6,7 @@ import { registerResource, type ResourceEventSink } from '../tmf/resource.js';
 import { RESOURCES } from '../resources.js';
 import { registerTicketRoutes } from '../ticket/routes.js';
 import { registerSlaRoutes } from '../sla/routes.js';
+import { registerCsvRoutes } from '../csv/routes.js';
 import {
   HUB_MIGRATIONS,
   HubDeliverer,
@@ -24,6 +25,8 @@ export interface CrmServerOptions {
   bodyLimit?: number;
   /** Webhook delivery settings for /hub subscriptions (tests shorten the backoff). */
   hub?: Omit<HubDelivererOptions, 'db' | 'logger'>;
+  /** The largest CSV import body (default 512 MiB). */
+  csvBodyLimit?: number;
   /** How often open tickets are checked against their SLA clock; 0 turns the timer off. Default one minute. */
   escalationIntervalMs?: number;
 }
@@ -118,6 +121,7 @@ export async function buildCrmServer(options: CrmServerOptions): Promise<Fastify
   for (const api of hubApis.values()) registerHub(app, db, api);
   registerTicketRoutes(app, db, events);
   registerSlaRoutes(app, db);
+  registerCsvRoutes(app, db, { bodyLimit: options.csvBodyLimit });
 
   const interval = options.escalationIntervalMs ?? 60_000;
   let escalation: NodeJS.Timeout | undefined;

@@ -1,18 +1,28 @@
 import type { Database } from '@parley/store';
 
+/** Rows of one table in a write: the columns, then the values row after row. */
+export interface TableRows {
+  table: string;
+  columns: string[];
+  values: unknown[];
+}
+
 /**
- * Buffers rows per table and writes them in one transaction per flush: on SQLite through prepared statements on
- * the raw better-sqlite3 handle, on PostgreSQL as one `INSERT ... SELECT FROM unnest($1::type[], ...)` per table
- * (one array parameter per column, any number of rows). Rows are plain column -> value objects; the columns of
- * each table are read from the database, and a row member that is not a column is an error (a generator bug).
+ * Buffers rows per table and writes each flush in one transaction: on SQLite with prepared statements on the raw
+ * better-sqlite3 handle (an immediate transaction, so that several connections writing in turn wait for the lock
+ * instead of failing), on PostgreSQL as one `INSERT ... SELECT FROM unnest($1::type[], ...)` per table and chunk
+ * (one array parameter per column). On PostgreSQL the write runs while the caller prepares the next batch: `flush`
+ * waits for the previous write first, so at most one batch is in flight, and `close` waits for the last. Rows are
+ * plain column -> value objects; the columns of each table are read from the database, and a member that is not a
+ * column is an error (a generator bug).
  */
 export class BulkWriter {
   private readonly buffers = new Map<string, Record<string, unknown>[]>();
   private readonly columns = new Map<string, { name: string; type: string }[]>();
   private readonly statements = new Map<string, { run(...values: unknown[]): unknown }>();
-  private readonly known = new Map<string, Set<string>>();
+  private inFlight: Promise<void> = Promise.resolve();
   private pending = 0;
-  /** Rows written so far, per table. */
+  /** Rows handed to the database so far, per table. */
   readonly written = new Map<string, number>();
 
   constructor(private readonly db: Database) {}
@@ -35,10 +45,10 @@ export class BulkWriter {
       }
       if (cols.length === 0) throw new Error(`seed: no table ${table} (run the CRM migrations first)`);
       this.columns.set(table, cols);
-      this.known.set(table, new Set(cols.map((c) => c.name)));
     }
   }
 
+  /** Rows buffered since the last flush. */
   get pendingRows(): number {
     return this.pending;
   }
@@ -46,8 +56,7 @@ export class BulkWriter {
   add(table: string, row: Record<string, unknown>): void {
     let buffer = this.buffers.get(table);
     if (!buffer) {
-      const known = this.known.get(table);
-      if (!known) throw new Error(`seed: table ${table} was not prepared`);
+      if (!this.columns.has(table)) throw new Error(`seed: table ${table} was not prepared`);
       buffer = [];
       this.buffers.set(table, buffer);
     }
@@ -55,87 +64,108 @@ export class BulkWriter {
     this.pending++;
   }
 
-  /** Writes every buffered row in one transaction. */
+  /** Waits for the previous write, then starts writing every buffered row in one transaction. */
   async flush(): Promise<void> {
+    await this.inFlight;
     if (this.pending === 0) return;
-    const work = [...this.buffers.entries()].filter(([, rows]) => rows.length > 0);
-    if (this.db.kind === 'sqlite') {
-      const sqlite = this.db.sqlite;
-      sqlite.transaction(() => {
-        for (const [table, rows] of work) {
-          const cols = this.usedColumns(table, rows);
-          const stmt = this.statement(table, cols);
-          const n = cols.length;
-          const values = new Array<unknown>(n);
-          for (const row of rows) {
-            for (let i = 0; i < n; i++) values[i] = sqliteValue(row[cols[i] as string]);
-            stmt.run(...values);
-          }
-        }
-      })();
-    } else {
-      const client = await this.db.pool.connect();
-      try {
-        await client.query('BEGIN');
-        for (const [table, rows] of work) {
-          const cols = this.usedColumns(table, rows);
-          for (let start = 0; start < rows.length; start += 20_000) {
-            const chunk = rows.slice(start, start + 20_000);
-            const types = new Map((this.columns.get(table) ?? []).map((c) => [c.name, c.type]));
-            const params = cols.map((c) => chunk.map((row) => postgresValue(row[c])));
-            const arrays = cols.map((c, i) => `$${i + 1}::${arrayType(types.get(c) ?? 'text')}`);
-            await client.query(
-              `INSERT INTO ${table} (${cols.join(', ')}) SELECT * FROM unnest(${arrays.join(', ')})`,
-              params,
-            );
-          }
-        }
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
-      }
-    }
-    for (const [table, rows] of work) {
+    const work: TableRows[] = [];
+    for (const [table, rows] of this.buffers) {
+      if (rows.length === 0) continue;
+      const columns = this.usedColumns(table, rows);
+      const n = columns.length;
+      const values = new Array<unknown>(rows.length * n);
+      let k = 0;
+      for (const row of rows) for (let i = 0; i < n; i++) values[k++] = plain(row[columns[i] as string]);
+      work.push({ table, columns, values });
       this.written.set(table, (this.written.get(table) ?? 0) + rows.length);
-      rows.length = 0;
     }
+    this.buffers.clear();
     this.pending = 0;
+    if (this.db.kind === 'sqlite') this.writeSqlite(work);
+    else this.inFlight = this.writePostgres(work);
+    // Surface a failure at the next flush or close, not as an unhandled rejection.
+    this.inFlight.catch(() => undefined);
+  }
+
+  /** Writes what is buffered and waits for every write. */
+  async close(): Promise<void> {
+    await this.flush();
+    await this.inFlight;
+  }
+
+  private writeSqlite(work: TableRows[]): void {
+    if (this.db.kind !== 'sqlite') return;
+    const sqlite = this.db.sqlite;
+    sqlite
+      .transaction(() => {
+        for (const { table, columns, values } of work) {
+          const key = `${table}(${columns.join(',')})`;
+          let stmt = this.statements.get(key);
+          if (!stmt) {
+            stmt = sqlite.prepare(insertSql(table, columns));
+            this.statements.set(key, stmt);
+          }
+          runAll(stmt, columns.length, values);
+        }
+      })
+      .immediate();
+  }
+
+  private async writePostgres(work: TableRows[]): Promise<void> {
+    if (this.db.kind !== 'postgres') return;
+    const client = await this.db.pool.connect();
+    try {
+      await client.query('BEGIN');
+      for (const { table, columns, values } of work) {
+        const types = new Map((this.columns.get(table) ?? []).map((c) => [c.name, c.type]));
+        const n = columns.length;
+        const rows = values.length / n;
+        const arrays = columns.map((c, i) => `$${i + 1}::${arrayType(types.get(c) ?? 'text')}`);
+        const text = `INSERT INTO ${table} (${columns.join(', ')}) SELECT * FROM unnest(${arrays.join(', ')})`;
+        for (let start = 0; start < rows; start += 20_000) {
+          const end = Math.min(rows, start + 20_000);
+          const params = columns.map((_, i) => {
+            const column = new Array<unknown>(end - start);
+            for (let r = start; r < end; r++) column[r - start] = values[r * n + i];
+            return column;
+          });
+          await client.query(text, params);
+        }
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   /** The table's columns that the rows give values for (in table order); a member that is no column throws. */
   private usedColumns(table: string, rows: Record<string, unknown>[]): string[] {
-    const known = this.known.get(table) as Set<string>;
+    const all = this.columns.get(table) ?? [];
     const keys = new Set<string>();
     for (const row of rows) for (const k in row) keys.add(k);
-    for (const k of keys) if (!known.has(k)) throw new Error(`seed: ${table} has no column ${k}`);
-    return (this.columns.get(table) ?? []).map((c) => c.name).filter((c) => keys.has(c));
-  }
-
-  private statement(table: string, cols: string[]) {
-    const key = `${table}(${cols.join(',')})`;
-    let stmt = this.statements.get(key);
-    if (!stmt && this.db.kind === 'sqlite') {
-      stmt = this.db.sqlite.prepare(
-        `INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`,
-      );
-      this.statements.set(key, stmt);
-    }
-    return stmt as { run(...values: unknown[]): unknown };
+    for (const k of keys)
+      if (!all.some((c) => c.name === k)) throw new Error(`seed: ${table} has no column ${k}`);
+    return all.map((c) => c.name).filter((c) => keys.has(c));
   }
 }
 
-function sqliteValue(v: unknown): unknown {
-  if (v === undefined) return null;
-  if (typeof v === 'boolean') return v ? 1 : 0;
-  if (v instanceof Date) return v.toISOString();
-  if (v !== null && typeof v === 'object') return JSON.stringify(v);
-  return v;
+export function insertSql(table: string, columns: string[]): string {
+  return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
 }
 
-function postgresValue(v: unknown): unknown {
+export function runAll(stmt: { run(...values: unknown[]): unknown }, n: number, values: unknown[]): void {
+  const row = new Array<unknown>(n);
+  for (let k = 0; k < values.length; k += n) {
+    for (let i = 0; i < n; i++) row[i] = values[k + i];
+    stmt.run(...row);
+  }
+}
+
+/** A value both drivers bind: booleans as 0/1 (the schema's flags), dates as ISO text, objects as JSON. */
+function plain(v: unknown): unknown {
   if (v === undefined) return null;
   if (typeof v === 'boolean') return v ? 1 : 0;
   if (v instanceof Date) return v.toISOString();
@@ -144,24 +174,15 @@ function postgresValue(v: unknown): unknown {
 }
 
 function arrayType(udt: string): string {
-  switch (udt) {
-    case 'int2':
-      return 'smallint[]';
-    case 'int4':
-      return 'integer[]';
-    case 'int8':
-      return 'bigint[]';
-    case 'float8':
-      return 'double precision[]';
-    case 'float4':
-      return 'real[]';
-    case 'timestamptz':
-      return 'timestamptz[]';
-    case 'jsonb':
-      return 'jsonb[]';
-    case 'bytea':
-      return 'bytea[]';
-    default:
-      return 'text[]';
-  }
+  const types: Record<string, string> = {
+    int2: 'smallint[]',
+    int4: 'integer[]',
+    int8: 'bigint[]',
+    float4: 'real[]',
+    float8: 'double precision[]',
+    timestamptz: 'timestamptz[]',
+    jsonb: 'jsonb[]',
+    bytea: 'bytea[]',
+  };
+  return types[udt] ?? 'text[]';
 }
