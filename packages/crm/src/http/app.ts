@@ -7,6 +7,8 @@ import { RESOURCES } from '../resources.js';
 import { registerTicketRoutes } from '../ticket/routes.js';
 import { registerSlaRoutes } from '../sla/routes.js';
 import { registerCsvRoutes } from '../csv/routes.js';
+import { INSIGHT_MIGRATIONS } from '../insight/migrations.js';
+import { registerInsightRoutes } from '../insight/routes.js';
 import {
   HUB_MIGRATIONS,
   HubDeliverer,
@@ -34,7 +36,7 @@ export interface CrmServerOptions {
 /** The CRM over HTTP: TM Forum resources under their base paths, one tenant per API key. */
 export async function buildCrmServer(options: CrmServerOptions): Promise<FastifyInstance> {
   const { db } = options;
-  await migrate(db, [...CRM_MIGRATIONS, ...HUB_MIGRATIONS]);
+  await migrate(db, [...CRM_MIGRATIONS, ...HUB_MIGRATIONS, ...INSIGHT_MIGRATIONS]);
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
@@ -122,6 +124,7 @@ export async function buildCrmServer(options: CrmServerOptions): Promise<Fastify
   registerTicketRoutes(app, db, events);
   registerSlaRoutes(app, db);
   registerCsvRoutes(app, db, { bodyLimit: options.csvBodyLimit });
+  registerInsightRoutes(app, db);
 
   const interval = options.escalationIntervalMs ?? 60_000;
   let escalation: NodeJS.Timeout | undefined;
