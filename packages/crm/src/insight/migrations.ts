@@ -20,3 +20,10 @@ const INDEXES = `
 export const INSIGHT_MIGRATIONS: Migration[] = [
   { name: 'crm/insight-001-indexes', sqlite: INDEXES, postgres: INDEXES },
 ];
+
+// The member index of crm/002 (party first) serves no query; the account-first one above replaces it.
+INSIGHT_MIGRATIONS.push({
+  name: 'crm/insight-002-drop-party-first-supervised-index',
+  sqlite: 'DROP INDEX IF EXISTS crm_account_members_supervised;',
+  postgres: 'DROP INDEX IF EXISTS crm_account_members_supervised;',
+});

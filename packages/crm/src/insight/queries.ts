@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Database } from '@parley/store';
 import { breaks, type SlaRule } from '../sla/evaluate.js';
-import { CLOSED_STATUSES } from '../ticket/ticket.js';
+import { isOpenTicket } from '../ticket/ticket.js';
 
 /**
  * The relationship questions the business asks, each a few index lookups (see docs in the functions for the
@@ -19,8 +19,6 @@ const DAY = 86_400_000;
  * "The ticket is open", with the statuses as literals: the same term as the partial indexes on open tickets, which
  * a planner can only match against constants (SQLite never looks into bound parameters of an IN list).
  */
-const isOpen = (column: string) =>
-  sql<boolean>`${sql.ref(column)} not in (${sql.join(CLOSED_STATUSES.map((s) => sql.lit(s)))})`;
 /** The QoE metrics a measurement carries, by SLA rule metric. */
 const QOE_METRICS = {
   availability: 'availability',
@@ -289,7 +287,7 @@ export async function supervisedSecondariesWithOpenTickets(
     .where('t.tenant_id', '=', tenantId)
     .where('t.account_id', 'is not', null)
     .$if(options.after !== undefined, (q) => q.where('t.account_id', '>', options.after as string))
-    .where(isOpen('t.status'))
+    .where(isOpenTicket('t.status'))
     .where(({ exists, selectFrom }) =>
       exists(
         selectFrom('crm_account_members as m')
@@ -344,7 +342,7 @@ export async function supervisedSecondariesWithOpenTickets(
     .select(['id', 'account_id', 'status', 'priority', 'ticket_type', 'party_id', 'resolution_due'])
     .where('tenant_id', '=', tenantId)
     .where('account_id', 'in', accountIds)
-    .where(isOpen('status'))
+    .where(isOpenTicket('status'))
     .execute()) as Record<string, unknown>[];
   members.sort((a, b) => compare(a.id, b.id));
   tickets.sort((a, b) => compare(String(a.id), String(b.id)));
@@ -620,7 +618,7 @@ export async function customer360(
       .select(TICKET_COLUMNS)
       .where('tenant_id', '=', tenantId)
       .where('party_id', '=', partyId)
-      .where(isOpen('status'))
+      .where(isOpenTicket('status'))
       .execute() as Promise<Record<string, unknown>[]>,
   ]);
 
@@ -674,7 +672,7 @@ export async function customer360(
           .select(TICKET_COLUMNS)
           .where('tenant_id', '=', tenantId)
           .where('account_id', 'in', accountIds)
-          .where(isOpen('status'))
+          .where(isOpenTicket('status'))
           .execute() as Promise<Record<string, unknown>[]>)
       : empty,
   ]);

@@ -1,7 +1,7 @@
 import type { Database } from '@parley/store';
 import type { ResourceEventSink } from '../tmf/resource.js';
 import { tmfBasePath } from '../tmf/schemas.js';
-import { CLOSED_STATUSES, ESCALATION_AUTHOR, TROUBLE_TICKET } from './ticket.js';
+import { ESCALATION_AUTHOR, isOpenTicket, TROUBLE_TICKET } from './ticket.js';
 
 /**
  * Escalates open tickets whose SLA clock ran out: level 1 when the response target passed without a response,
@@ -19,7 +19,7 @@ export async function escalateTickets(
     .selectFrom('crm_tickets')
     .select(['id', 'doc', 'escalation_level', 'responded_at', 'response_due', 'resolution_due'])
     .where('tenant_id', '=', tenantId)
-    .where('status', 'not in', CLOSED_STATUSES)
+    .where(isOpenTicket())
     .where((eb) =>
       eb.or([
         eb.and([eb('responded_at', 'is', null), eb('response_due', '<', at), eb('escalation_level', '<', 1)]),

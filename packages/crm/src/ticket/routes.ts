@@ -3,7 +3,7 @@ import type { Database } from '@parley/store';
 import { badRequest, HttpProblem, notFound } from '../http/problem.js';
 import type { ResourceEventSink } from '../tmf/resource.js';
 import { escalateTickets } from './escalation.js';
-import { CLOSED_STATUSES, slaClockAt } from './ticket.js';
+import { isOpenTicket, slaClockAt } from './ticket.js';
 
 const tags = ['Trouble ticket SLA clock'];
 const parse = (doc: unknown) => (typeof doc === 'string' ? JSON.parse(doc) : doc) as Record<string, unknown>;
@@ -60,10 +60,7 @@ export function registerTicketRoutes(app: FastifyInstance, db: Database, events?
       const limit = Number(query.limit ?? 100);
       if (limit > 1000) throw badRequest('limit: expected a whole number from 0 to 1000', 'limit');
       const now = new Date();
-      let q = db.kysely
-        .selectFrom('crm_tickets')
-        .where('tenant_id', '=', tenantId)
-        .where('status', 'not in', CLOSED_STATUSES);
+      let q = db.kysely.selectFrom('crm_tickets').where('tenant_id', '=', tenantId).where(isOpenTicket());
       if (query.breached === 'true') q = q.where('resolution_due', '<', now.toISOString());
       if (query.breached === 'false') q = q.where('resolution_due', '>=', now.toISOString());
       const rows = (await q

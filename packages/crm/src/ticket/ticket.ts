@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { unprocessable } from '../http/problem.js';
 import type { ResourceSpec } from '../tmf/resource.js';
 import {
@@ -14,6 +15,13 @@ import {
 
 /** TMF621 statuses after which a ticket no longer runs against its SLA clock. */
 export const CLOSED_STATUSES = ['resolved', 'closed', 'cancelled', 'rejected'];
+
+/**
+ * "The ticket in `column` is open", with the statuses as literals: a planner matches a partial index (such as
+ * the open tickets by due date) only against constants, never against bound parameters.
+ */
+export const isOpenTicket = (column = 'status') =>
+  sql<boolean>`${sql.ref(column)} not in (${sql.join(CLOSED_STATUSES.map((s) => sql.lit(s)))})`;
 const FINAL = ['closed', 'cancelled', 'rejected'];
 
 /** Response and resolution targets by priority, in minutes (the vendor's default service policy). */
