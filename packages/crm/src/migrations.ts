@@ -224,3 +224,9 @@ CRM_MIGRATIONS.push({
     USAGE_INDEXES,
   ].join('\n'),
 });
+
+CRM_MIGRATIONS.push({
+  name: 'crm/003-selfcare-key-party',
+  sqlite: 'ALTER TABLE crm_api_keys ADD COLUMN party_id TEXT;',
+  postgres: 'ALTER TABLE crm_api_keys ADD COLUMN party_id TEXT;',
+});

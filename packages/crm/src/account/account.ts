@@ -21,6 +21,7 @@ export const BILLING_ACCOUNT: ResourceSpec = {
   createDefinition: 'BillingAccount_Create',
   updateDefinition: 'BillingAccount_Update',
   table: 'crm_accounts',
+  partyColumn: 'holder_party_id',
   scope: { kind: 'BillingAccount' },
   columns: { name: 'name', state: 'state', accountType: 'account_type' },
   row: (doc) => ({
@@ -46,6 +47,7 @@ export const ACCOUNT_MEMBER: ResourceSpec = {
   createDefinition: 'AccountMember_Create',
   updateDefinition: 'AccountMember_Update',
   table: 'crm_account_members',
+  partyColumn: 'party_id',
   columns: {
     role: 'role',
     status: 'status',

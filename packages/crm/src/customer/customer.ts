@@ -12,6 +12,7 @@ export const CUSTOMER: ResourceSpec = {
   createDefinition: 'Customer_Create',
   updateDefinition: 'Customer_Update',
   table: 'crm_customers',
+  partyColumn: 'engaged_party_id',
   columns: { status: 'status', name: 'name', 'engagedParty.id': 'engaged_party_id' },
   row: (doc) => ({
     name: text(doc.name) ?? '',

@@ -134,7 +134,7 @@ async function setup(database: TestDatabase, options: Partial<HubDelivererOption
   const keys = {
     a: await addApiKey(db, a, 'admin', 'test'),
     aRead: await addApiKey(db, a, 'readonly', 'test'),
-    aSelf: await addApiKey(db, a, 'selfcare', 'test'),
+    aSelf: await addApiKey(db, a, 'selfcare', 'test', undefined, 'a-self-care-party'),
     b: await addApiKey(db, b, 'agent', 'test'),
   };
   const call = async (

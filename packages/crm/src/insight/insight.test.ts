@@ -387,7 +387,14 @@ for (const database of testDatabases()) {
       async () => {
         const r = await call(keys.aRead, 'GET', '/crm/v1/insight/selfcareGuestsOutsideBilling');
         assert.equal(r.status, 200);
-        const selfcare = await addApiKey(api.db, api.tenants.a, 'selfcare', 'test');
+        const selfcare = await addApiKey(
+          api.db,
+          api.tenants.a,
+          'selfcare',
+          'test',
+          undefined,
+          'a-self-care-party',
+        );
         const refused = await call(selfcare, 'GET', `/crm/v1/customer/${A.customer}/360`);
         assert.equal(refused.status, 403);
         assert.equal(refused.body?.field, 'authorization');

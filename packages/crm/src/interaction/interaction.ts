@@ -29,6 +29,7 @@ export const PARTY_INTERACTION: ResourceSpec = {
   createDefinition: 'PartyInteraction_Create',
   updateDefinition: 'PartyInteraction_Update',
   table: 'crm_interactions',
+  partyColumn: 'party_id',
   columns: { status: 'status', direction: 'direction', reason: 'reason' },
   row: (doc) => {
     const channel = refs(doc.channel)[0];

@@ -11,6 +11,7 @@ export const INDIVIDUAL: ResourceSpec = {
   updateDefinition: 'Individual_Update',
   table: 'crm_parties',
   scope: { kind: 'Individual' },
+  partyColumn: 'id',
   columns: { status: 'status' },
   row: (doc) => ({
     status: text(doc.status) ?? null,
@@ -27,6 +28,7 @@ export const ORGANIZATION: ResourceSpec = {
   updateDefinition: 'Organization_Update',
   table: 'crm_parties',
   scope: { kind: 'Organization' },
+  partyColumn: 'id',
   columns: { status: 'status' },
   row: (doc) => ({
     status: text(doc.status) ?? null,

@@ -20,6 +20,7 @@ export const SERVICE: ResourceSpec = {
   createDefinition: 'Service_Create',
   updateDefinition: 'Service_Update',
   table: 'crm_services',
+  partyColumn: 'user_party_id',
   columns: {
     name: 'name',
     state: 'state',

@@ -21,6 +21,7 @@ export const QOE_MEASUREMENT: ResourceSpec = {
   createDefinition: 'QoeMeasurement_Create',
   updateDefinition: 'QoeMeasurement_Update',
   table: 'crm_qoe_measurements',
+  partyColumn: 'party_id',
   columns: {
     'service.id': 'service_id',
     'account.id': 'account_id',
@@ -64,6 +65,7 @@ export const SLA_VIOLATION: ResourceSpec = {
   createDefinition: 'SlaViolation',
   updateDefinition: 'SlaViolation',
   table: 'crm_sla_violations',
+  partyColumn: 'party_id',
   readOnly: true,
   columns: { 'sla.id': 'sla_id', 'service.id': 'service_id', 'rule.metric': 'metric' },
   row: () => ({}),

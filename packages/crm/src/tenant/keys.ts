@@ -8,6 +8,8 @@ export interface Principal {
   tenantId: string;
   role: Role;
   keyId: string;
+  /** A self-care key acts for one party and sees only what is about that party. */
+  partyId?: string;
 }
 
 /** API keys are shown once and stored as SHA-256 only: a database leak yields no usable key. */
@@ -27,24 +29,42 @@ export async function createTenant(db: Database, name: string): Promise<string> 
   return id;
 }
 
-/** Registers `key` (or a new one) for a tenant with a role; returns the key, which is not stored. */
+/**
+ * Registers `key` (or a new one) for a tenant with a role; returns the key, which is not stored. A self-care
+ * key names the party (an individual or organization of the tenant) it acts for; other roles name none.
+ */
 export async function addApiKey(
   db: Database,
   tenantId: string,
   role: Role,
   label: string,
   key = newApiKey(),
+  partyId?: string,
 ): Promise<string> {
+  if ((role === 'selfcare') !== (partyId !== undefined)) {
+    throw new Error(`partyId: a ${role} key ${role === 'selfcare' ? 'needs' : 'takes no'} party`);
+  }
   await db.kysely
     .insertInto('crm_api_keys')
-    .values({ id: randomUUID(), tenant_id: tenantId, key_hash: hashKey(key), role, label, created_at: now() })
+    .values({
+      id: randomUUID(),
+      tenant_id: tenantId,
+      key_hash: hashKey(key),
+      role,
+      label,
+      created_at: now(),
+      party_id: partyId ?? null,
+    })
     .execute();
   return key;
 }
 
 const principalByKeyHash = compiledQuery(
   (db: Database, keyHash: unknown) =>
-    db.kysely.selectFrom('crm_api_keys').select(['id', 'tenant_id', 'role']).where('key_hash', '=', keyHash),
+    db.kysely
+      .selectFrom('crm_api_keys')
+      .select(['id', 'tenant_id', 'role', 'party_id'])
+      .where('key_hash', '=', keyHash),
   ['\u0000key-hash'],
 );
 
@@ -54,8 +74,16 @@ export async function findPrincipal(db: Database, key: string): Promise<Principa
     id: string;
     tenant_id: string;
     role: Role;
+    party_id: string | null;
   }[];
-  return row && { tenantId: row.tenant_id, role: row.role, keyId: row.id };
+  return (
+    row && {
+      tenantId: row.tenant_id,
+      role: row.role,
+      keyId: row.id,
+      ...(row.party_id ? { partyId: row.party_id } : {}),
+    }
+  );
 }
 
 /**

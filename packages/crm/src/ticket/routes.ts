@@ -10,6 +10,17 @@ const parse = (doc: unknown) => (typeof doc === 'string' ? JSON.parse(doc) : doc
 
 /** The SLA clock of tickets: one ticket's clock, the queue of open tickets by due date, escalation on demand. */
 export function registerTicketRoutes(app: FastifyInstance, db: Database, events?: ResourceEventSink): void {
+  // The clock and the queue are the service desk's tools: not for self-care keys.
+  const staffOnly = (role: string) => {
+    if (role === 'selfcare') {
+      throw new HttpProblem(
+        403,
+        'Forbidden',
+        'authorization: a self-care key cannot read the ticket queue',
+        'authorization',
+      );
+    }
+  };
   app.get(
     '/crm/v1/troubleTicket/:id/slaClock',
     {
@@ -20,7 +31,8 @@ export function registerTicketRoutes(app: FastifyInstance, db: Database, events?
       },
     },
     async (request) => {
-      const { tenantId } = request.principal as { tenantId: string };
+      const { tenantId, role } = request.principal as { tenantId: string; role: string };
+      staffOnly(role);
       const { id } = request.params as { id: string };
       const row = (await db.kysely
         .selectFrom('crm_tickets')
@@ -55,7 +67,8 @@ export function registerTicketRoutes(app: FastifyInstance, db: Database, events?
       },
     },
     async (request, reply) => {
-      const { tenantId } = request.principal as { tenantId: string };
+      const { tenantId, role } = request.principal as { tenantId: string; role: string };
+      staffOnly(role);
       const query = request.query as { breached?: string; offset?: string; limit?: string };
       const limit = Number(query.limit ?? 100);
       if (limit > 1000) throw badRequest('limit: expected a whole number from 0 to 1000', 'limit');

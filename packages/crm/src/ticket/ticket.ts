@@ -100,6 +100,7 @@ export const TROUBLE_TICKET: ResourceSpec = {
   createDefinition: 'TroubleTicket_Create',
   updateDefinition: 'TroubleTicket_Update',
   table: 'crm_tickets',
+  partyColumn: 'party_id',
   columns: { status: 'status', priority: 'priority', severity: 'severity', ticketType: 'ticket_type' },
   row: (doc) => {
     const clock = ticketClock(doc);

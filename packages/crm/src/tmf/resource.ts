@@ -43,6 +43,12 @@ export interface ResourceSpec {
     doc: Record<string, unknown>,
     previous?: Record<string, unknown>,
   ): Promise<Record<string, unknown> | undefined>;
+  /**
+   * The column naming the party a record is about (the party itself, the account holder, the service's user,
+   * the ticket's customer…): a self-care key sees only records about its party, and none of a resource
+   * without such a column.
+   */
+  partyColumn?: string;
   /** Only GET routes (the resource is computed by the server, e.g. SLA violations). */
   readOnly?: boolean;
   /** The database assigns integer ids (tables of billions of rows, such as usage records). */
@@ -241,6 +247,21 @@ export function registerResource(
     return q;
   };
 
+  /** The rows the principal may read: its tenant's, and for a self-care key only those about its party. */
+  const visibleQuery = (principal: Principal) => {
+    const q = tenantQuery(principal.tenantId);
+    if (principal.role !== 'selfcare') return q;
+    if (!spec.partyColumn || !principal.partyId) {
+      throw new HttpProblem(
+        403,
+        'Forbidden',
+        `authorization: a self-care key cannot read ${spec.type} resources`,
+        'authorization',
+      );
+    }
+    return q.where(spec.partyColumn, '=', principal.partyId);
+  };
+
   // GET by id is the hottest path: compiled once, run with new parameters.
   const byId = compiledQuery(
     (_db: Database, tenantId: unknown, id: unknown) =>
@@ -250,11 +271,31 @@ export function registerResource(
       ).where('id', '=', id),
     ['\u0000tenant', spec.integerId ? -7_777_777 : '\u0000id'],
   );
+  const byIdForParty = compiledQuery(
+    (_db: Database, tenantId: unknown, id: unknown, partyId: unknown) =>
+      (columnsToSelect.length
+        ? tenantQuery(tenantId as string).select(columnsToSelect)
+        : tenantQuery(tenantId as string).selectAll()
+      )
+        .where('id', '=', id)
+        .where(spec.partyColumn ?? 'tenant_id', '=', partyId),
+    ['\u0000tenant', spec.integerId ? -7_777_777 : '\u0000id', '\u0000party'],
+  );
   const stored = async (tenantId: string, id: string) =>
     validId(id)
       ? ((await byId(db, tenantId, spec.integerId ? Number(id) : id))[0] as
           { id: string; doc: unknown } | undefined)
       : undefined;
+  /** A record the principal may read (self-care: only about its party). */
+  const visible = async (principal: Principal, id: string) => {
+    if (principal.role !== 'selfcare') return stored(principal.tenantId, id);
+    visibleQuery(principal); // refuses resources without a party column
+    return validId(id)
+      ? ((
+          await byIdForParty(db, principal.tenantId, spec.integerId ? Number(id) : id, principal.partyId)
+        )[0] as { id: string; doc: unknown } | undefined)
+      : undefined;
+  };
 
   const now = () => new Date().toISOString();
 
@@ -299,7 +340,7 @@ export function registerResource(
     collection,
     { schema: { tags, summary: `Lists or finds ${spec.type} objects`, querystring: listQuery } },
     async (request, reply) => {
-      const { tenantId } = principalOf(request);
+      const principal = principalOf(request);
       const query = request.query as Record<string, string | string[]>;
       const one = (name: string): string | undefined => {
         const v = query[name];
@@ -314,7 +355,7 @@ export function registerResource(
       if (!Number.isInteger(limit) || limit < 0 || limit > PAGE_MAX) {
         throw badRequest(`limit: expected a whole number from 0 to ${PAGE_MAX}`, 'limit');
       }
-      let q = tenantQuery(tenantId);
+      let q = visibleQuery(principal);
       for (const [name, raw] of Object.entries(query)) {
         if (RESERVED.has(name)) continue;
         const path = name.split('.');
@@ -358,10 +399,10 @@ export function registerResource(
     `${collection}/:id`,
     { schema: { tags, summary: `Retrieves a ${spec.type} by id`, params: idParams } },
     async (request) => {
-      const { tenantId } = principalOf(request);
+      const principal = principalOf(request);
       const { id } = request.params as { id: string };
       const fields = parseFields((request.query as Record<string, string>).fields);
-      const row = await stored(tenantId, id);
+      const row = await visible(principal, id);
       if (!row) throw notFound(`id: no ${spec.type} ${id}`, 'id');
       return project(fromRow(row), fields);
     },

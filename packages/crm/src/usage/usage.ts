@@ -88,6 +88,7 @@ export const USAGE: ResourceSpec = {
   createDefinition: 'Usage_Create',
   updateDefinition: 'Usage_Update',
   table: 'crm_usage',
+  partyColumn: 'party_id',
   integerId: true,
   columns: { usageType: 'usage_type', status: 'status', usageDate: 'started_at' },
   row: usageColumns,
