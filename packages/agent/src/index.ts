@@ -1,0 +1,2 @@
+export * from './vault/envelope.js';
+export * from './vault/vault.js';

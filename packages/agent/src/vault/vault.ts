@@ -1,0 +1,174 @@
+import { randomBytes } from 'node:crypto';
+import { open as openFile, readFile, rename, rm } from 'node:fs/promises';
+import { inspect } from 'node:util';
+import {
+  DEFAULT_SCRYPT,
+  deriveVaultKey,
+  sealWithKey,
+  unsealWithKey,
+  VaultError,
+  type ScryptParams,
+  type SealedVault,
+  type VaultKey,
+} from './envelope.js';
+
+/** What a person's vault holds. Each section is keyed by an id the agent chooses (a vendor, an agreement…). */
+export interface VaultContents {
+  version: 1;
+  createdAt: string;
+  /** Secret key material (base64url), e.g. the master key pairwise identities derive from. */
+  keys: Record<string, string>;
+  /** The person's own data: name, addresses, phones, emails, preferences. */
+  personalData: Record<string, unknown>;
+  agreements: Record<string, unknown>;
+  /** Event chains, by agreement. */
+  chains: Record<string, unknown>;
+  receipts: Record<string, unknown>;
+}
+
+function emptyContents(): VaultContents {
+  return {
+    version: 1,
+    createdAt: new Date().toISOString(),
+    keys: {},
+    personalData: {},
+    agreements: {},
+    chains: {},
+    receipts: {},
+  };
+}
+
+const SECTIONS = ['keys', 'personalData', 'agreements', 'chains', 'receipts'] as const;
+
+function parseContents(plaintext: Buffer): VaultContents {
+  const value = JSON.parse(plaintext.toString('utf8')) as Partial<VaultContents>;
+  if (value.version !== 1)
+    throw new VaultError('UNSUPPORTED', `contents.version: ${String(value.version)} is not supported`);
+  for (const section of SECTIONS) {
+    const v = value[section];
+    if (!v || typeof v !== 'object' || Array.isArray(v)) {
+      throw new VaultError('NOT_A_VAULT', `contents.${section}: expected an object`);
+    }
+  }
+  return value as VaultContents;
+}
+
+function readSealed(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new VaultError('NOT_A_VAULT', 'file: not a Parley vault (not JSON)');
+  }
+}
+
+/** Writes a file that is either the old one or the new one whole, readable by its owner only. */
+async function writeAtomically(path: string, text: string): Promise<void> {
+  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  const handle = await openFile(tmp, 'wx', 0o600);
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(tmp, path);
+  } catch (error) {
+    await rm(tmp, { force: true });
+    throw error;
+  }
+}
+
+/**
+ * The person's vault: one file, encrypted at rest under her passphrase (scrypt, AES-256-GCM). While open it
+ * keeps the derived key (not the passphrase) to seal each save under a fresh nonce. It can be exported whole
+ * and imported by another agent provider with the passphrase alone.
+ */
+export class Vault {
+  private constructor(
+    readonly path: string,
+    private vaultKey: VaultKey,
+    private data: VaultContents,
+  ) {}
+
+  static async create(
+    path: string,
+    passphrase: string,
+    params: ScryptParams = DEFAULT_SCRYPT,
+  ): Promise<Vault> {
+    const vault = new Vault(path, await deriveVaultKey(passphrase, params), emptyContents());
+    const handle = await openFile(path, 'wx', 0o600).catch((error: NodeJS.ErrnoException) => {
+      throw error.code === 'EEXIST' ? new Error(`path: ${path} exists already; open it instead`) : error;
+    });
+    await handle.close();
+    await vault.save();
+    return vault;
+  }
+
+  static async open(path: string, passphrase: string): Promise<Vault> {
+    const { plaintext, vaultKey } = await unsealWithKey(readSealed(await readFile(path, 'utf8')), passphrase);
+    return new Vault(path, vaultKey, parseContents(plaintext));
+  }
+
+  /** Writes an exported vault (checked by opening it with `passphrase`) as a new vault file at `path`. */
+  static async import(exported: string, passphrase: string, path: string): Promise<Vault> {
+    const { plaintext, vaultKey } = await unsealWithKey(readSealed(exported), passphrase);
+    const vault = new Vault(path, vaultKey, parseContents(plaintext));
+    const handle = await openFile(path, 'wx', 0o600).catch((error: NodeJS.ErrnoException) => {
+      throw error.code === 'EEXIST'
+        ? new Error(`path: ${path} exists already; import into a new file`)
+        : error;
+    });
+    await handle.close();
+    await vault.save();
+    return vault;
+  }
+
+  /** A copy of the contents (changes go through update). */
+  get contents(): VaultContents {
+    return structuredClone(this.data);
+  }
+
+  /** Applies a change to a copy and saves it; the vault changes only if the save succeeds. */
+  async update(change: (contents: VaultContents) => void): Promise<void> {
+    const next = structuredClone(this.data);
+    change(next);
+    parseContents(Buffer.from(JSON.stringify(next)));
+    await this.write(next, this.vaultKey);
+    this.data = next;
+  }
+
+  async changePassphrase(passphrase: string, params: ScryptParams = DEFAULT_SCRYPT): Promise<void> {
+    const vaultKey = await deriveVaultKey(passphrase, params);
+    await this.write(this.data, vaultKey);
+    this.vaultKey.key.fill(0);
+    this.vaultKey = vaultKey;
+  }
+
+  /** The whole vault, sealed as it is on disk, for moving to another agent provider. */
+  export(): string {
+    return JSON.stringify(sealWithKey(Buffer.from(JSON.stringify(this.data)), this.vaultKey));
+  }
+
+  /** Forgets the key; the vault must be opened again to be used. */
+  close(): void {
+    this.vaultKey.key.fill(0);
+  }
+
+  private async save(): Promise<void> {
+    await this.write(this.data, this.vaultKey);
+  }
+
+  private async write(contents: VaultContents, vaultKey: VaultKey): Promise<void> {
+    const sealed: SealedVault = sealWithKey(Buffer.from(JSON.stringify(contents)), vaultKey);
+    await writeAtomically(this.path, JSON.stringify(sealed, null, 1));
+  }
+
+  toJSON(): string {
+    return `[Vault ${this.path}]`;
+  }
+
+  [inspect.custom](): string {
+    return `Vault { path: ${this.path}, contents: [encrypted] }`;
+  }
+}
