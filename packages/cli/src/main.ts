@@ -5,6 +5,7 @@ import { jlincCommand } from './commands/jlinc.js';
 import { receiptCommand } from './commands/receipt.js';
 import { ledgerCommand } from './commands/ledger.js';
 import { crmCommand } from './commands/crm.js';
+import { agentCommand } from './commands/agent.js';
 import { walkthroughCommand } from './commands/walkthrough.js';
 import { describeError } from './io.js';
 
@@ -20,6 +21,7 @@ export function program(): Command {
     .addCommand(receiptCommand())
     .addCommand(ledgerCommand())
     .addCommand(crmCommand())
+    .addCommand(agentCommand())
     .addCommand(agreementCommand())
     .addCommand(termsCommand())
     .addCommand(keysCommand())
