@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
-import { CRM_MIGRATIONS, createTenant, importCsv } from '@parley/crm';
+import { CRM_MIGRATIONS, createTenant, CSV_FORMATS, importCsv } from '@parley/crm';
 import { migrate, openDatabase } from '@parley/store';
 
 const args = process.argv.slice(2);
@@ -73,25 +73,10 @@ function cdr(i) {
   };
 }
 
-const HEADER =
-  'usageType,usageDate,durationSeconds,volumeBytes,cellId,charge,currency,accountId,partyId,serviceId,status,agreementId';
-const COLUMNS = [
-  'tenant_id',
-  'account_id',
-  'party_id',
-  'service_id',
-  'usage_type',
-  'status',
-  'started_at',
-  'duration_s',
-  'volume_bytes',
-  'cell_id',
-  'charge',
-  'currency',
-  'agreement_id',
-  'created_at',
-  'updated_at',
-];
+// The file has the import's columns in its export order; cdr() writes its lines in that order.
+const HEADER = CSV_FORMATS.usage.columns.join(',');
+// The raw baseline writes the same columns, in the same order, as the import does.
+const COLUMNS = CSV_FORMATS.usage.insertColumns;
 const csvFile = join(dir, 'usage.csv');
 let rawRows = [];
 {

@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { BILLING_ACCOUNT } from '../account/account.js';
 import { agreement, identifier } from './fields.js';
-import { field, type CsvFormat } from './format.js';
+import { field, newRecordId, type CsvFormat } from './format.js';
 import { reportInvalid, tmfValidator } from './validate.js';
 
 const COLUMNS = ['id', 'name', 'accountType', 'state', 'holderPartyId', 'agreementId'] as const;
@@ -44,17 +43,7 @@ export const ACCOUNTS_CSV: CsvFormat<AccountDraft> = {
     return (record, ctx) => {
       const get = (c: (typeof COLUMNS)[number]) => field(record, at[c]);
       const { errors } = ctx;
-      let id = get('id');
-      if (id) {
-        if (identifier(id, 'id', errors) !== undefined) {
-          const before = ctx.seen.get(id);
-          if (before !== undefined) errors.push({ column: 'id', message: `the same id as row ${before}` });
-          else {
-            ctx.seen.set(id, ctx.row);
-            ctx.need('account', id, 'id', true);
-          }
-        }
-      } else id = randomUUID();
+      const id = newRecordId(ctx, get('id'), 'account');
       const body: Record<string, unknown> = {};
       const name = get('name');
       if (name) body.name = name;

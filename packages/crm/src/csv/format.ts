@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { Database } from '@parley/store';
-import type { ColumnError } from './fields.js';
+import { identifier, type ColumnError } from './fields.js';
 import type { References, Target } from './references.js';
 
 /** What a CSV file holds: TMF632 parties, TMF666 billing accounts, or TMF635 usage records (CDRs). */
@@ -59,3 +60,20 @@ export interface CsvFormat<Draft = unknown> {
 
 /** Trimmed field `i` of a record ('' when the header has no such column). */
 export const field = (record: string[], i: number): string => (i < 0 ? '' : (record[i] ?? '').trim());
+
+/**
+ * The id of a new record: the row's own (checked, once per file, and not yet taken in the tenant), or a new
+ * UUID when the column is empty.
+ */
+export function newRecordId(ctx: RowContext, given: string | undefined, target: Target): string {
+  if (!given) return randomUUID();
+  if (identifier(given, 'id', ctx.errors) !== undefined) {
+    const before = ctx.seen.get(given);
+    if (before !== undefined) ctx.errors.push({ column: 'id', message: `the same id as row ${before}` });
+    else {
+      ctx.seen.set(given, ctx.row);
+      ctx.need(target, given, 'id', true);
+    }
+  }
+  return given;
+}

@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { INDIVIDUAL, ORGANIZATION } from '../party/party.js';
-import { agreement, clip, dateForCsv, identifier, isoDate, oneOf, type ColumnError } from './fields.js';
-import { field, type CsvFormat, type RowContext } from './format.js';
+import { agreement, clip, dateForCsv, isoDate, oneOf, type ColumnError } from './fields.js';
+import { field, newRecordId, type CsvFormat, type RowContext } from './format.js';
 import { reportInvalid, tmfValidator } from './validate.js';
 
 const KINDS = ['Individual', 'Organization'] as const;
@@ -109,17 +108,7 @@ export const PARTIES_CSV: CsvFormat<unknown[]> = {
       const kind = kindText
         ? (oneOf(kindText, KINDS, 'kind', errors) as (typeof KINDS)[number] | undefined)
         : (errors.push({ column: 'kind', message: 'required: Individual or Organization' }), undefined);
-      let id = get('id');
-      if (id) {
-        if (identifier(id, 'id', errors) !== undefined) {
-          const before = ctx.seen.get(id);
-          if (before !== undefined) errors.push({ column: 'id', message: `the same id as row ${before}` });
-          else {
-            ctx.seen.set(id, ctx.row);
-            ctx.need('party', id, 'id', true);
-          }
-        }
-      } else id = randomUUID();
+      const id = newRecordId(ctx, get('id'), 'party');
       const body: Record<string, unknown> = {};
       const name = get('name');
       if (kind === 'Individual') {

@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Database } from '@parley/store';
 import { badRequest, HttpProblem } from '../http/problem.js';
+import { requireRole, STAFF, WRITERS } from '../http/authorize.js';
 import { AGREEMENT_HEADER } from '../tmf/resource.js';
 import { exportCsv } from './export.js';
 import { CSV_KINDS, type CsvKind } from './format.js';
@@ -41,11 +42,6 @@ const kindParams = {
   properties: { kind: { type: 'string', enum: [...CSV_KINDS], description: 'parties, accounts or usage' } },
   required: ['kind'],
 };
-
-function principal(request: FastifyRequest) {
-  if (!request.principal) throw new Error('route reached without authentication');
-  return request.principal;
-}
 
 /** Counts the body's bytes as they arrive and stops past the limit (the parser hands over the raw stream). */
 async function* limited(body: AsyncIterable<Buffer>, limit: number): AsyncGenerator<Buffer> {
@@ -118,15 +114,7 @@ export function registerCsvRoutes(app: FastifyInstance, db: Database, options: C
       },
     },
     async (request, reply) => {
-      const { tenantId, role } = principal(request);
-      if (role !== 'admin' && role !== 'agent') {
-        throw new HttpProblem(
-          403,
-          'Forbidden',
-          `authorization: the role "${role}" may not import`,
-          'authorization',
-        );
-      }
+      const { tenantId } = requireRole(request, WRITERS, 'import');
       const { kind } = request.params as { kind: CsvKind };
       const dryRun = (request.query as { dryRun?: string }).dryRun === 'true';
       const agreementId = request.headers[AGREEMENT_HEADER];
@@ -192,15 +180,7 @@ export function registerCsvRoutes(app: FastifyInstance, db: Database, options: C
       },
     },
     async (request, reply) => {
-      const { tenantId, role } = principal(request);
-      if (role === 'selfcare') {
-        throw new HttpProblem(
-          403,
-          'Forbidden',
-          "authorization: a self-care key cannot export a tenant's data",
-          'authorization',
-        );
-      }
+      const { tenantId } = requireRole(request, STAFF, "export a tenant's data");
       const { kind } = request.params as { kind: CsvKind };
       const chunks = exportCsv(db, tenantId, kind, request.query as Record<string, string | undefined>);
       return reply

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Database } from '@parley/store';
 import { badRequest, HttpProblem, notFound } from '../http/problem.js';
-import type { Principal } from '../tenant/keys.js';
+import { requireRole, STAFF, WRITERS } from '../http/authorize.js';
 import { tmfBasePath, type TmfApi } from '../tmf/schemas.js';
 import { parseHubQuery } from './outbox.js';
 
@@ -52,11 +52,6 @@ const idParams = {
   properties: { id: { type: 'string', description: 'Identifier of the subscription' } },
 };
 
-function principalOf(request: FastifyRequest): Principal {
-  if (!request.principal) throw new Error('route reached without authentication');
-  return request.principal;
-}
-
 /** The callback as a URL the deliverer can POST to, or a 400 naming `body.callback`. */
 function checkCallback(callback: string): void {
   let url: URL;
@@ -98,19 +93,6 @@ export function registerHub(
   const max = options.maxSubscriptions ?? 100;
   const now = () => new Date().toISOString();
 
-  const requireRole = (request: FastifyRequest, roles: readonly string[], what: string): Principal => {
-    const principal = principalOf(request);
-    if (!roles.includes(principal.role)) {
-      throw new HttpProblem(
-        403,
-        'Forbidden',
-        `authorization: the role "${principal.role}" may not ${what} event subscriptions`,
-        'authorization',
-      );
-    }
-    return principal;
-  };
-
   const view = (row: { id: string; callback: string; query: string | null }) => ({
     id: row.id,
     callback: row.callback,
@@ -131,7 +113,7 @@ export function registerHub(
       },
     },
     async (request, reply) => {
-      const { tenantId } = requireRole(request, ['admin', 'agent'], 'create');
+      const { tenantId } = requireRole(request, WRITERS, 'create event subscriptions');
       const body = request.body as Record<string, unknown> | null;
       if (body === null || typeof body !== 'object' || Array.isArray(body)) {
         throw badRequest('body: expected a JSON object with a callback', 'body');
@@ -193,7 +175,7 @@ export function registerHub(
       },
     },
     async (request) => {
-      const { tenantId } = requireRole(request, ['admin', 'agent', 'readonly'], 'read');
+      const { tenantId } = requireRole(request, STAFF, 'read event subscriptions');
       const { id } = request.params as { id: string };
       const row = (await db.kysely
         .selectFrom('crm_hub_subscriptions')
@@ -217,7 +199,7 @@ export function registerHub(
       },
     },
     async (request, reply) => {
-      const { tenantId } = requireRole(request, ['admin', 'agent'], 'delete');
+      const { tenantId } = requireRole(request, WRITERS, 'delete event subscriptions');
       const { id } = request.params as { id: string };
       // Pending deliveries go with it (ON DELETE CASCADE).
       const result = await db.kysely

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Database } from '@parley/store';
-import { badRequest, HttpProblem, notFound } from '../http/problem.js';
+import { badRequest, notFound } from '../http/problem.js';
+import { requireRole, STAFF } from '../http/authorize.js';
 import {
   customer360,
   qoeBelowSla,
@@ -46,17 +47,7 @@ const idParams = (what: string) => ({
 
 /** The tenant of the caller; insights are for the vendor's staff (admin, agent, read-only), not self-care keys. */
 function tenantOf(request: FastifyRequest): string {
-  const principal = request.principal;
-  if (!principal) throw new Error('route reached without authentication');
-  if (principal.role === 'selfcare') {
-    throw new HttpProblem(
-      403,
-      'Forbidden',
-      'authorization: insights are for agents, administrators and read-only staff keys',
-      'authorization',
-    );
-  }
-  return principal.tenantId;
+  return requireRole(request, STAFF, 'ask for insights (they are for staff keys)').tenantId;
 }
 
 function page(query: { offset?: string; limit?: string; after?: string }) {

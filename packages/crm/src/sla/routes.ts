@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '@parley/store';
-import { badRequest, HttpProblem } from '../http/problem.js';
+import { badRequest } from '../http/problem.js';
+import { requireRole, WRITERS } from '../http/authorize.js';
 import { evaluateSlaViolations } from './evaluate.js';
 
 /** Runs the SLA evaluation for a period on demand. */
@@ -22,15 +23,7 @@ export function registerSlaRoutes(app: FastifyInstance, db: Database): void {
       },
     },
     async (request) => {
-      const { tenantId, role } = request.principal as { tenantId: string; role: string };
-      if (role !== 'admin' && role !== 'agent') {
-        throw new HttpProblem(
-          403,
-          'Forbidden',
-          `authorization: the role "${role}" may not run evaluations`,
-          'authorization',
-        );
-      }
+      const { tenantId } = requireRole(request, WRITERS, 'run SLA evaluations');
       const body = (request.body ?? {}) as { from?: string; to?: string };
       const to = new Date(body.to ?? Date.now());
       const from = new Date(body.from ?? to.getTime() - 86_400_000);

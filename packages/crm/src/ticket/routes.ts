@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '@parley/store';
-import { badRequest, HttpProblem, notFound } from '../http/problem.js';
+import { badRequest, notFound } from '../http/problem.js';
+import { requireRole, STAFF, WRITERS } from '../http/authorize.js';
 import type { ResourceEventSink } from '../tmf/resource.js';
 import { escalateTickets } from './escalation.js';
 import { isOpenTicket, slaClockAt } from './ticket.js';
@@ -10,17 +11,6 @@ const parse = (doc: unknown) => (typeof doc === 'string' ? JSON.parse(doc) : doc
 
 /** The SLA clock of tickets: one ticket's clock, the queue of open tickets by due date, escalation on demand. */
 export function registerTicketRoutes(app: FastifyInstance, db: Database, events?: ResourceEventSink): void {
-  // The clock and the queue are the service desk's tools: not for self-care keys.
-  const staffOnly = (role: string) => {
-    if (role === 'selfcare') {
-      throw new HttpProblem(
-        403,
-        'Forbidden',
-        'authorization: a self-care key cannot read the ticket queue',
-        'authorization',
-      );
-    }
-  };
   app.get(
     '/crm/v1/troubleTicket/:id/slaClock',
     {
@@ -31,8 +21,8 @@ export function registerTicketRoutes(app: FastifyInstance, db: Database, events?
       },
     },
     async (request) => {
-      const { tenantId, role } = request.principal as { tenantId: string; role: string };
-      staffOnly(role);
+      // The clock and the queue are the service desk's tools: not for self-care keys.
+      const { tenantId } = requireRole(request, STAFF, "read a ticket's SLA clock");
       const { id } = request.params as { id: string };
       const row = (await db.kysely
         .selectFrom('crm_tickets')
@@ -67,8 +57,7 @@ export function registerTicketRoutes(app: FastifyInstance, db: Database, events?
       },
     },
     async (request, reply) => {
-      const { tenantId, role } = request.principal as { tenantId: string; role: string };
-      staffOnly(role);
+      const { tenantId } = requireRole(request, STAFF, 'read the ticket queue');
       const query = request.query as { breached?: string; offset?: string; limit?: string };
       const limit = Number(query.limit ?? 100);
       if (limit > 1000) throw badRequest('limit: expected a whole number from 0 to 1000', 'limit');
@@ -107,15 +96,7 @@ export function registerTicketRoutes(app: FastifyInstance, db: Database, events?
       },
     },
     async (request) => {
-      const { tenantId, role } = request.principal as { tenantId: string; role: string };
-      if (role !== 'admin' && role !== 'agent') {
-        throw new HttpProblem(
-          403,
-          'Forbidden',
-          `authorization: the role "${role}" may not escalate tickets`,
-          'authorization',
-        );
-      }
+      const { tenantId } = requireRole(request, WRITERS, 'escalate tickets');
       return { escalated: await escalateTickets(db, tenantId, new Date(), events) };
     },
   );

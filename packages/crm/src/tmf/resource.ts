@@ -5,6 +5,7 @@ import addFormats from 'ajv-formats';
 import { sql, type RawBuilder } from 'kysely';
 import { compiledQuery, type AnyKysely, type Database } from '@parley/store';
 import { badRequest, HttpProblem, notFound, unprocessable } from '../http/problem.js';
+import { principalOf, requireRole, WRITERS } from '../http/authorize.js';
 import type { Principal } from '../tenant/keys.js';
 import { mergePatch } from './merge-patch.js';
 import {
@@ -90,11 +91,6 @@ const ATTRIBUTE = /^[A-Za-z@][A-Za-z0-9_@]*$/;
 
 const ajv = new Ajv({ allErrors: false, strict: false });
 addFormats.default(ajv);
-
-function principalOf(request: FastifyRequest): Principal {
-  if (!request.principal) throw new Error('route reached without authentication');
-  return request.principal;
-}
 
 /** The schema of `path` (dotted) inside a registered definition, or undefined when there is no such member. */
 function schemaAt(
@@ -247,10 +243,8 @@ export function registerResource(
     return q;
   };
 
-  /** The rows the principal may read: its tenant's, and for a self-care key only those about its party. */
-  const visibleQuery = (principal: Principal) => {
-    const q = tenantQuery(principal.tenantId);
-    if (principal.role !== 'selfcare') return q;
+  /** A self-care key reads only resources that say which party a record is about. */
+  const requirePartyColumn = (principal: Principal): string => {
     if (!spec.partyColumn || !principal.partyId) {
       throw new HttpProblem(
         403,
@@ -259,7 +253,13 @@ export function registerResource(
         'authorization',
       );
     }
-    return q.where(spec.partyColumn, '=', principal.partyId);
+    return spec.partyColumn;
+  };
+
+  /** The rows the principal may read: its tenant's, and for a self-care key only those about its party. */
+  const visibleQuery = (principal: Principal) => {
+    const q = tenantQuery(principal.tenantId);
+    return principal.role === 'selfcare' ? q.where(requirePartyColumn(principal), '=', principal.partyId) : q;
   };
 
   // GET by id is the hottest path: compiled once, run with new parameters.
@@ -289,7 +289,7 @@ export function registerResource(
   /** A record the principal may read (self-care: only about its party). */
   const visible = async (principal: Principal, id: string) => {
     if (principal.role !== 'selfcare') return stored(principal.tenantId, id);
-    visibleQuery(principal); // refuses resources without a party column
+    requirePartyColumn(principal);
     return validId(id)
       ? ((
           await byIdForParty(db, principal.tenantId, spec.integerId ? Number(id) : id, principal.partyId)
@@ -319,17 +319,8 @@ export function registerResource(
     };
   };
 
-  const requireWriter = (request: FastifyRequest) => {
-    const { role } = principalOf(request);
-    if (role !== 'admin' && role !== 'agent') {
-      throw new HttpProblem(
-        403,
-        'Forbidden',
-        `authorization: the role "${role}" may not change ${spec.type} resources`,
-        'authorization',
-      );
-    }
-  };
+  const requireWriter = (request: FastifyRequest) =>
+    requireRole(request, WRITERS, `change ${spec.type} resources`);
 
   const changeKind = (before: Record<string, unknown>, after: Record<string, unknown>) =>
     before.status !== after.status || before.state !== after.state
@@ -414,8 +405,7 @@ export function registerResource(
     collection,
     { schema: { tags, summary: `Creates a ${spec.type}`, body: createSchema } },
     async (request, reply) => {
-      requireWriter(request);
-      const { tenantId } = principalOf(request);
+      const { tenantId } = requireWriter(request);
       const body = request.body as Record<string, unknown>;
       let doc: Record<string, unknown> = { ...body, '@type': body['@type'] ?? spec.type };
       doc = (await spec.check?.(db, tenantId, doc)) ?? doc;
@@ -461,8 +451,7 @@ export function registerResource(
       },
     },
     async (request) => {
-      requireWriter(request);
-      const { tenantId } = principalOf(request);
+      const { tenantId } = requireWriter(request);
       const { id } = request.params as { id: string };
       const row = await stored(tenantId, id);
       if (!row) throw notFound(`id: no ${spec.type} ${id}`, 'id');
@@ -502,8 +491,7 @@ export function registerResource(
     `${collection}/:id`,
     { schema: { tags, summary: `Deletes a ${spec.type}`, params: idParams } },
     async (request, reply) => {
-      requireWriter(request);
-      const { tenantId } = principalOf(request);
+      const { tenantId } = requireWriter(request);
       const { id } = request.params as { id: string };
       const row = await stored(tenantId, id);
       if (!row) throw notFound(`id: no ${spec.type} ${id}`, 'id');
