@@ -97,11 +97,7 @@ export class Vault {
     params: ScryptParams = DEFAULT_SCRYPT,
   ): Promise<Vault> {
     const vault = new Vault(path, await deriveVaultKey(passphrase, params), emptyContents());
-    const handle = await openFile(path, 'wx', 0o600).catch((error: NodeJS.ErrnoException) => {
-      throw error.code === 'EEXIST' ? new Error(`path: ${path} exists already; open it instead`) : error;
-    });
-    await handle.close();
-    await vault.save();
+    await vault.saveAsNew('open it instead');
     return vault;
   }
 
@@ -114,13 +110,7 @@ export class Vault {
   static async import(exported: string, passphrase: string, path: string): Promise<Vault> {
     const { plaintext, vaultKey } = await unsealWithKey(readSealed(exported), passphrase);
     const vault = new Vault(path, vaultKey, parseContents(plaintext));
-    const handle = await openFile(path, 'wx', 0o600).catch((error: NodeJS.ErrnoException) => {
-      throw error.code === 'EEXIST'
-        ? new Error(`path: ${path} exists already; import into a new file`)
-        : error;
-    });
-    await handle.close();
-    await vault.save();
+    await vault.saveAsNew('import into a new file');
     return vault;
   }
 
@@ -155,8 +145,18 @@ export class Vault {
     this.vaultKey.key.fill(0);
   }
 
-  private async save(): Promise<void> {
-    await this.write(this.data, this.vaultKey);
+  /** Claims the path (refusing an existing file), then writes; a failed write leaves no empty file behind. */
+  private async saveAsNew(hint: string): Promise<void> {
+    const handle = await openFile(this.path, 'wx', 0o600).catch((error: NodeJS.ErrnoException) => {
+      throw error.code === 'EEXIST' ? new Error(`path: ${this.path} exists already; ${hint}`) : error;
+    });
+    await handle.close();
+    try {
+      await this.write(this.data, this.vaultKey);
+    } catch (error) {
+      await rm(this.path, { force: true });
+      throw error;
+    }
   }
 
   private async write(contents: VaultContents, vaultKey: VaultKey): Promise<void> {
