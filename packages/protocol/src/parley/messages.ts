@@ -104,11 +104,64 @@ export interface TerminationConfirmation extends Envelope {
   summary: string;
 }
 
+/**
+ * Global policies a person applies to every relationship: no mail from third parties on any channel, Do Not
+ * Track (no tracking, no profiling), surveys only with a way to answer back.
+ */
+export const POLICIES = ['NoThirdPartyMail', 'DoNotTrack', 'SurveysWithAnswerBack'] as const;
+export type Policy = (typeof POLICIES)[number];
+
+/** A publication, newsletter or service the vendor offers, subscribed to (or not) on some channels. */
+export interface Subscription {
+  publication: string;
+  subscribed: boolean;
+  channels: Channel[];
+}
+
 export interface PermissionChange extends Envelope {
   type: 'PermissionChange';
   agreementId: string;
   consents: { purpose: Purpose; granted: boolean }[];
   channels: { channel: Channel; allowed: boolean }[];
+  /** When present, the complete set of the person's global policies now in force (empty: none). */
+  policies?: Policy[];
+  subscriptions?: Subscription[];
+}
+
+export const FEEDBACK_KINDS = ['feedback', 'error-report', 'survey-answer'] as const;
+export type FeedbackKind = (typeof FEEDBACK_KINDS)[number];
+
+/** The answer-back conduit: feedback, an error report or a survey answer, sent in a statusEvent. */
+export interface Feedback extends Envelope {
+  type: 'Feedback';
+  agreementId: string;
+  kind: FeedbackKind;
+  subject: string;
+  body: string;
+  /** What it answers: a survey, a message or a record of the vendor's (an id, at most 200 characters). */
+  inReplyTo?: string;
+}
+
+export const DATA_KINDS = [
+  'party',
+  'agreement',
+  'accounts',
+  'services',
+  'usage',
+  'interactions',
+  'tickets',
+] as const;
+export type DataKind = (typeof DATA_KINDS)[number];
+
+/**
+ * The person asks for what the vendor holds about her. Not an event on the chain: a signed request the
+ * vendor answers at once, refusing one older than five minutes or one it has seen before.
+ */
+export interface DataRequest extends Envelope {
+  type: 'DataRequest';
+  agreementId: string;
+  include: DataKind[];
+  format: 'json' | 'csv';
 }
 
 /** IEEE 7012 negotiation statuses (DPV) and Parley's lifecycle statuses of an agreement in force. */
@@ -147,7 +200,9 @@ export type ParleyMessage =
   | AgreementTermination
   | TerminationConfirmation
   | PermissionChange
-  | AgreementStatus;
+  | AgreementStatus
+  | Feedback
+  | DataRequest;
 
 export type SignedMessage<T extends ParleyMessage = ParleyMessage> = Signed<T>;
 
@@ -196,8 +251,13 @@ const SHAPES: Record<ParleyMessage['type'], { required: string[]; optional: stri
     required: ['agreementId', 'terminationHash', 'dataDisposition', 'summary'],
     optional: [],
   },
-  PermissionChange: { required: ['agreementId', 'consents', 'channels'], optional: [] },
+  PermissionChange: {
+    required: ['agreementId', 'consents', 'channels'],
+    optional: ['policies', 'subscriptions'],
+  },
   AgreementStatus: { required: ['agreementId', 'status'], optional: ['note'] },
+  Feedback: { required: ['agreementId', 'kind', 'subject', 'body'], optional: ['inReplyTo'] },
+  DataRequest: { required: ['agreementId', 'include', 'format'], optional: [] },
 };
 
 const err = (field: string, detail: string, code?: string) => new AgreementError(field, detail, code);
@@ -240,6 +300,7 @@ function purposes(value: unknown, field: string): Purpose[] {
 }
 
 const HASH_HEX = /^[0-9a-f]{64}$/;
+const TOKEN = /^[A-Za-z0-9_.:-]{1,200}$/;
 const MESSAGE_ID = /^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const AGREEMENT_ID = /^urn:parley:agreement:[0-9a-f]{64}$/;
 
@@ -363,8 +424,36 @@ function validateBody(m: Json, clock: Clock): void {
     case 'PermissionChange': {
       const consents = list(m.consents, 'consents', 0, PURPOSES.length);
       const channels = list(m.channels, 'channels', 0, CHANNELS.length);
-      if (consents.length + channels.length === 0)
+      const subscriptions =
+        m.subscriptions === undefined ? [] : list(m.subscriptions, 'subscriptions', 0, 100);
+      if (consents.length + channels.length + subscriptions.length === 0 && m.policies === undefined)
         throw err('consents', 'a permission change must change something');
+      if (m.policies !== undefined) {
+        const policies = list(m.policies, 'policies', 0, POLICIES.length).map((p, i) =>
+          oneOf(p, POLICIES, `policies[${i}]`),
+        );
+        if (new Set(policies).size !== policies.length)
+          throw err('policies', 'lists a policy twice', 'duplicate');
+      }
+      const seenPublications = new Set<string>();
+      subscriptions.forEach((s, i) => {
+        const field = `subscriptions[${i}]`;
+        const o = exactObject(s, field, ['publication', 'subscribed', 'channels'], [], AgreementError);
+        if (typeof o.publication !== 'string' || !TOKEN.test(o.publication))
+          throw err(
+            `${field}.publication`,
+            'expected the id of a publication (letters, digits, "_", ".", ":", "-"; at most 200)',
+          );
+        if (seenPublications.has(o.publication))
+          throw err(`${field}.publication`, 'appears twice', 'duplicate');
+        seenPublications.add(o.publication);
+        if (typeof o.subscribed !== 'boolean') throw err(`${field}.subscribed`, 'expected a boolean');
+        const on = list(o.channels, `${field}.channels`, 0, CHANNELS.length).map((c, j) =>
+          oneOf(c, CHANNELS, `${field}.channels[${j}]`),
+        );
+        if (new Set(on).size !== on.length)
+          throw err(`${field}.channels`, 'lists a channel twice', 'duplicate');
+      });
       const seenPurposes = new Set<string>();
       consents.forEach((c, i) => {
         const o = exactObject(c, `consents[${i}]`, ['purpose', 'granted'], [], AgreementError);
@@ -387,6 +476,23 @@ function validateBody(m: Json, clock: Clock): void {
       oneOf(m.status, STATUSES, 'status');
       text(m, 'note', 1000, true);
       break;
+    case 'Feedback':
+      oneOf(m.kind, FEEDBACK_KINDS, 'kind');
+      text(m, 'subject', 200);
+      text(m, 'body', 5000);
+      if (m.inReplyTo !== undefined && (typeof m.inReplyTo !== 'string' || !TOKEN.test(m.inReplyTo)))
+        throw err('inReplyTo', 'expected an id (letters, digits, "_", ".", ":", "-"; at most 200)');
+      break;
+    case 'DataRequest': {
+      const kinds = list(m.include, 'include', 1, DATA_KINDS.length).map((k, i) =>
+        oneOf(k, DATA_KINDS, `include[${i}]`),
+      );
+      if (new Set(kinds).size !== kinds.length) throw err('include', 'lists a kind twice', 'duplicate');
+      const format = oneOf(m.format, ['json', 'csv'] as const, 'format');
+      if (format === 'csv' && kinds.length !== 1)
+        throw err('include', 'a CSV answer holds one kind of record: name exactly one', 'conflict');
+      break;
+    }
   }
 }
 

@@ -9,6 +9,7 @@ import {
   signMessage,
   validateParleyMessage,
   type DataSchema,
+  type PermissionChange,
   type TermsAnswer,
 } from './messages.js';
 import {
@@ -20,6 +21,8 @@ import {
   confirmTermination,
   followNegotiation,
   proposeTerms,
+  requestData,
+  sendFeedback,
   terminateAgreement,
   verifyAgreement,
 } from './negotiation.js';
@@ -253,4 +256,102 @@ test('termination names the data disposition and is confirmed; permission change
 test('a terms reference is exactly {id, version, uri, sha256} of a roster entry', () => {
   const ref = termsRef(ROSTER[0] as (typeof ROSTER)[number]);
   assert.deepEqual(Object.keys(ref).sort(), ['id', 'sha256', 'uri', 'version']);
+});
+
+test('global policies and subscriptions ride in a permission change; each is checked by name', () => {
+  const { person, vendor } = parties();
+  const proposal = proffer(person, vendor);
+  const agreement = concludeAgreement([proposal, answer(proposal, vendor, { decision: 'accept' })]);
+  const wire = (m: unknown) => JSON.parse(JSON.stringify(m)) as unknown;
+
+  // Only policies: the complete set in force is a change by itself, even when empty.
+  const none = changePermissions(agreement, person, { consents: [], channels: [], policies: [] });
+  checkAgainstAgreement(validateParleyMessage(wire(none)), agreement);
+  const change = changePermissions(agreement, person, {
+    consents: [{ purpose: 'Tracking', granted: false }],
+    channels: [],
+    policies: ['DoNotTrack', 'NoThirdPartyMail'],
+    subscriptions: [{ publication: 'newsletter:weekly', subscribed: true, channels: ['email'] }],
+  });
+  const received = validateParleyMessage<PermissionChange>(wire(change), { type: 'PermissionChange' });
+  assert.deepEqual(received.policies, ['DoNotTrack', 'NoThirdPartyMail']);
+
+  const bad = (body: Record<string, unknown>, field: string) =>
+    assert.throws(
+      () =>
+        signMessage(
+          {
+            type: 'PermissionChange',
+            agreementId: agreement.id,
+            consents: [],
+            channels: [],
+            ...body,
+          } as never,
+          person,
+          vendor.did,
+        ),
+      (e: unknown) => e instanceof AgreementError && e.field === field,
+    );
+  bad({ policies: ['NoCookies'] }, 'policies[0]');
+  bad({ policies: ['DoNotTrack', 'DoNotTrack'] }, 'policies');
+  bad(
+    { subscriptions: [{ publication: 'a b', subscribed: true, channels: [] }] },
+    'subscriptions[0].publication',
+  );
+  bad(
+    { subscriptions: [{ publication: 'n', subscribed: 'yes', channels: [] }] },
+    'subscriptions[0].subscribed',
+  );
+  bad(
+    { subscriptions: [{ publication: 'n', subscribed: true, channels: ['fax'] }] },
+    'subscriptions[0].channels[0]',
+  );
+  bad(
+    { subscriptions: [{ publication: 'n', subscribed: true, channels: [], extra: 1 }] },
+    'subscriptions[0].extra',
+  );
+});
+
+test('feedback goes either way between the two parties; a data request only from the person, one CSV kind at a time', () => {
+  const { person, vendor } = parties();
+  const proposal = proffer(person, vendor);
+  const agreement = concludeAgreement([proposal, answer(proposal, vendor, { decision: 'accept' })]);
+  const wire = (m: unknown) => JSON.parse(JSON.stringify(m)) as unknown;
+
+  const report = sendFeedback(agreement, person, {
+    kind: 'error-report',
+    subject: 'Bill shows a roaming charge',
+    body: 'I was at home all month.',
+    inReplyTo: 'survey:2026-11',
+  });
+  const got = validateParleyMessage(wire(report), { type: 'Feedback' });
+  checkAgainstAgreement(got, agreement);
+  assert.equal(got.to, vendor.did);
+  assert.throws(
+    () => sendFeedback(agreement, person, { kind: 'complaint' as never, subject: 's', body: 'b' }),
+    (e: unknown) => e instanceof AgreementError && e.field === 'kind',
+  );
+  assert.throws(
+    () => sendFeedback(agreement, person, { kind: 'feedback', subject: '', body: 'b' }),
+    (e: unknown) => e instanceof AgreementError && e.field === 'subject',
+  );
+
+  const ask = requestData(agreement, person, ['party', 'usage']);
+  checkAgainstAgreement(validateParleyMessage(wire(ask), { type: 'DataRequest' }), agreement);
+  assert.throws(() => requestData(agreement, vendor, ['party']), AgreementError);
+  assert.throws(
+    () => requestData(agreement, person, ['party', 'usage'], 'csv'),
+    (e: unknown) => e instanceof AgreementError && e.field === 'include',
+  );
+  assert.throws(
+    () => requestData(agreement, person, ['secrets' as never]),
+    (e: unknown) => e instanceof AgreementError && e.field === 'include[0]',
+  );
+  // A request signed by the vendor, addressed as if from the person, is refused against the agreement.
+  const forged = signMessage(
+    { type: 'DataRequest', agreementId: agreement.id, include: ['party'], format: 'json' } as never,
+    vendor,
+    person.did,
+  );
+  assert.throws(() => checkAgainstAgreement(forged, agreement), AgreementError);
 });

@@ -16,6 +16,9 @@ import {
   type Disposition,
   type OnwardSharing,
   type AgreementStatus,
+  type DataKind,
+  type DataRequest,
+  type Feedback,
   type AgreementTermination,
   type ParleyMessage,
   type TerminationConfirmation,
@@ -415,7 +418,8 @@ export function confirmTermination(
 export function changePermissions(
   agreement: InformationSharingAgreement,
   from: Party,
-  change: Pick<PermissionChange, 'consents' | 'channels'>,
+  change: Pick<PermissionChange, 'consents' | 'channels'> &
+    Partial<Pick<PermissionChange, 'policies' | 'subscriptions'>>,
   clock: Clock = {},
 ): SignedMessage<PermissionChange> {
   const message = signMessage<PermissionChange>(
@@ -443,6 +447,39 @@ export function agreementStatus(
   );
 }
 
+/** Feedback, an error report or a survey answer to the other party of an agreement. */
+export function sendFeedback(
+  agreement: InformationSharingAgreement,
+  from: Party,
+  feedback: Pick<Feedback, 'kind' | 'subject' | 'body'> & { inReplyTo?: string },
+  clock: Clock = {},
+): SignedMessage<Feedback> {
+  return signMessage<Feedback>(
+    { type: 'Feedback', agreementId: agreement.id, ...feedback },
+    from,
+    partyTo(agreement, from),
+    clock,
+  );
+}
+
+/** The person asks the organisation for what it holds about her under this agreement. */
+export function requestData(
+  agreement: InformationSharingAgreement,
+  from: Party,
+  include: DataKind[],
+  format: 'json' | 'csv' = 'json',
+  clock: Clock = {},
+): SignedMessage<DataRequest> {
+  if (from.did !== agreement.person)
+    throw err('from', 'only the person of the agreement asks for her data', 'wrong-party');
+  return signMessage<DataRequest>(
+    { type: 'DataRequest', agreementId: agreement.id, include, format },
+    from,
+    agreement.organisation,
+    clock,
+  );
+}
+
 /** Checks a received termination, confirmation, permission change or status against the agreement it names. */
 export function checkAgainstAgreement(
   message: SignedMessage<ParleyMessage>,
@@ -455,6 +492,8 @@ export function checkAgainstAgreement(
   if (!parties.includes(message.from) || !parties.includes(message.to)) {
     throw err('from', 'sender and recipient must be the two parties of the agreement', 'wrong-party');
   }
+  if (message.type === 'DataRequest' && message.from !== agreement.person)
+    throw err('from', 'only the person of the agreement asks for her data', 'wrong-party');
   if (message.type === 'PermissionChange') {
     const terms = resolveTermsRef(agreement.terms, 'agreement.terms');
     message.consents.forEach((c, i) => {
