@@ -1,5 +1,6 @@
 import { Command } from 'commander';
-import { Vault, VaultError } from '@parley/agent';
+import { startAgent, Vault, VaultError } from '@parley/agent';
+import { agentClientCommands } from './agent-client.js';
 import { CliError, printJson, readText, writeText } from '../io.js';
 
 interface VaultOptions {
@@ -119,5 +120,54 @@ export function agentCommand(): Command {
         printJson({ changed: options.vault });
       });
     });
-  return agent.addCommand(vault);
+  agent.addCommand(vault);
+  vaultOption(
+    agent
+      .command('serve')
+      .description(
+        'Open the vault and serve the agent: the HTTP API (/api/v1, bearer token) and the dashboard (/). ' +
+          'The token is PARLEY_AGENT_TOKEN, or a new one printed at start with the dashboard URL.',
+      ),
+  )
+    .option('--port <n>', 'port to listen on', process.env.PARLEY_AGENT_PORT ?? '7070')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--create', 'create the vault if the file does not exist')
+    .action(async (options: VaultOptions & { port: string; host: string; create?: boolean }) => {
+      const port = Number(options.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new CliError('--port: expected 0 to 65535');
+      const running = await withVaultErrors(async () =>
+        startAgent({
+          vaultPath: options.vault,
+          passphrase: passphrase(options),
+          create: options.create ?? false,
+          host: options.host,
+          port,
+          ...(await dashboard()),
+        }),
+      );
+      process.stdout.write(`agent listening on ${running.url}\n`);
+      const given = process.env.PARLEY_AGENT_TOKEN !== undefined;
+      process.stdout.write(
+        given
+          ? `dashboard: ${running.url}/#token=<your PARLEY_AGENT_TOKEN>\n`
+          : `dashboard: ${running.url}/#token=${running.token}\n` +
+              `for the CLI: export PARLEY_AGENT_TOKEN=${running.token} PARLEY_AGENT_URL=${running.url}\n`,
+      );
+      const stop = () => void running.close().then(() => process.exit(0));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+  agentClientCommands(agent);
+  return agent;
+}
+
+/** The built dashboard, when packages/web is there and built. */
+async function dashboard(): Promise<{ dashboardDir?: string }> {
+  try {
+    const web = (await import('@parley/web' as string)) as { agentDashboardDir?: string };
+    return web.agentDashboardDir ? { dashboardDir: web.agentDashboardDir } : {};
+  } catch {
+    return {};
+  }
 }
