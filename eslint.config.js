@@ -10,6 +10,13 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
   {
+    // packages/web: its Node-side files (the package entry, the browser tests that drive Chromium).
+    files: ['packages/web/**/*.js'],
+    languageOptions: {
+      globals: { URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', Buffer: 'readonly' },
+    },
+  },
+  {
     rules: {
       '@typescript-eslint/no-unused-vars': [
         'error',

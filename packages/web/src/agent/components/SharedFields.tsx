@@ -1,0 +1,32 @@
+import { fieldLabel, formatValue } from '../labels';
+import type { Relationship } from '../types';
+
+/** What the vendor holds about her: each field of the agreement and the value it acknowledged. */
+export function SharedFields({ relationship }: { relationship: Relationship }) {
+  const fields = relationship.agreement?.fields ?? Object.keys(relationship.shared);
+  if (fields.length === 0) return <p className="muted">Nothing shared.</p>;
+  return (
+    <table data-testid="shared-fields">
+      <caption>What {relationship.vendor.name} holds about you</caption>
+      <thead>
+        <tr>
+          <th scope="col">Field</th>
+          <th scope="col">Value</th>
+        </tr>
+      </thead>
+      <tbody>
+        {fields.map((field) => {
+          const value = relationship.shared[field];
+          return (
+            <tr key={field} data-testid={`shared-${field}`}>
+              <th scope="row">{fieldLabel(field)}</th>
+              <td>
+                {value === undefined ? <span className="muted">not sent yet</span> : formatValue(value)}
+              </td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}

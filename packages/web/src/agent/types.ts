@@ -1,0 +1,153 @@
+// The shapes of the agent's API (docs/relationships.md, "The agent's API"), as the dashboard reads them.
+// The browser cannot import @parley/protocol (it uses node:crypto), so the few vocabularies it needs are here.
+
+export const POLICIES = ['NoThirdPartyMail', 'DoNotTrack', 'SurveysWithAnswerBack'] as const;
+export type Policy = (typeof POLICIES)[number];
+
+export const CHANNELS = ['email', 'sms', 'phone', 'post', 'push', 'in-app', 'social'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export const FEEDBACK_KINDS = ['feedback', 'error-report', 'survey-answer'] as const;
+export type FeedbackKind = (typeof FEEDBACK_KINDS)[number];
+
+export interface PostalAddress {
+  street1: string;
+  street2?: string;
+  city: string;
+  postCode: string;
+  stateOrProvince?: string;
+  country: string;
+}
+
+export interface Profile {
+  givenName?: string;
+  familyName?: string;
+  email?: string;
+  phone?: string;
+  postalAddress?: PostalAddress;
+}
+
+export interface Preferences {
+  terms: string[];
+  acceptCounters: string[];
+}
+
+export interface Me {
+  profile: Profile;
+  policies: Policy[];
+  preferences: Preferences;
+}
+
+export type DeliveryStatus = 'pending' | 'acknowledged' | 'failed';
+
+export interface Delivery {
+  relationshipId: string;
+  vendor: string;
+  eventId?: string;
+  status: DeliveryStatus;
+  attempts: number;
+  lastError?: string;
+  nextAttemptAt?: string;
+  acknowledgedAt?: string;
+}
+
+export type ChangeKind = 'profile' | 'policies' | 'permissions' | 'feedback' | 'termination';
+
+export interface Change {
+  id: string;
+  kind: ChangeKind;
+  createdAt: string;
+  summary: string;
+  deliveries: Delivery[];
+}
+
+export interface Terms {
+  code: string;
+  title: string;
+  uri: string;
+}
+
+export interface Publication {
+  id: string;
+  name: string;
+  kind: 'newsletter' | 'publication' | 'service';
+  channels: Channel[];
+}
+
+export interface Consent {
+  purpose: string;
+  granted: boolean;
+}
+
+export interface ChannelPermission {
+  channel: Channel;
+  allowed: boolean;
+}
+
+export interface Subscription {
+  publication: string;
+  subscribed: boolean;
+  channels: Channel[];
+}
+
+export interface Permissions {
+  consents: Consent[];
+  channels: ChannelPermission[];
+  policies: Policy[];
+  subscriptions: Subscription[];
+}
+
+export interface RelationshipEvent {
+  eventId: string;
+  kind: string;
+  createdAt: string;
+  status: DeliveryStatus;
+  ledgerIndex?: number;
+  receiptVerified?: boolean;
+}
+
+/** An event of GET /api/v1/events: a relationship's event, with the relationship it belongs to. */
+export interface RecentEvent extends RelationshipEvent {
+  relationshipId?: string;
+  vendor?: string;
+}
+
+export type RelationshipStatus = 'active' | 'countered' | 'refused' | 'terminated';
+
+export interface Relationship {
+  id: string;
+  url: string;
+  status: RelationshipStatus;
+  vendor: { name: string; did: string; publications: Publication[] };
+  did: string;
+  agreement?: {
+    id: string;
+    terms: Terms;
+    purposes: string[];
+    retentionDays: number | null;
+    fields: string[];
+    effectiveAt: string;
+  };
+  counter?: { terms: Terms; purposes: string[]; reason?: string };
+  /** Not in the document's example; shown when the agent gives it (why a vendor refused). */
+  reason?: string;
+  shared: Record<string, unknown>;
+  permissions: Permissions;
+  lastEvents: RelationshipEvent[];
+  unconfirmed: number;
+}
+
+export interface PermissionsUpdate {
+  consents?: Consent[];
+  channels?: ChannelPermission[];
+  subscriptions?: Subscription[];
+}
+
+export interface FeedbackInput {
+  kind: FeedbackKind;
+  subject: string;
+  body: string;
+  inReplyTo?: string;
+}
+
+export type DataDisposition = 'return' | 'destroy';
