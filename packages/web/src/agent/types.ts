@@ -101,7 +101,9 @@ export interface RelationshipEvent {
   eventId: string;
   kind: string;
   createdAt: string;
-  status: DeliveryStatus;
+  /** Given in a relationship's lastEvents; GET /events lists acknowledged events (with acknowledgedAt). */
+  status?: DeliveryStatus;
+  acknowledgedAt?: string;
   ledgerIndex?: number;
   receiptVerified?: boolean;
 }

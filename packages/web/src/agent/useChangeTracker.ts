@@ -28,7 +28,11 @@ function merge(previous: Record<string, Change>, unconfirmed: Change[]): Record<
   for (const [id, change] of Object.entries(previous)) {
     next[id] = {
       ...change,
-      deliveries: change.deliveries.map((d) => ({ ...d, status: 'acknowledged' as const })),
+      deliveries: change.deliveries.map((d) => {
+        if (d.status === 'acknowledged') return d;
+        const { lastError: _lastError, nextAttemptAt: _nextAttemptAt, ...rest } = d;
+        return { ...rest, status: 'acknowledged' as const };
+      }),
     };
   }
   for (const change of unconfirmed) next[change.id] = change;

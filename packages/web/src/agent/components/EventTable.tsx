@@ -39,28 +39,34 @@ export function EventTable({ events, caption, vendorOf, testId }: Props) {
         </tr>
       </thead>
       <tbody>
-        {events.map((e) => (
-          <tr key={`${e.relationshipId ?? ''}:${e.eventId}`} data-testid={`event-${e.eventId}`}>
-            <td>{formatTime(e.createdAt)}</td>
-            {vendorOf ? <td>{vendorOf(e)}</td> : null}
-            <td>{KIND_LABELS[e.kind] ?? e.kind}</td>
-            <td className={`status status-${e.status}`} data-status={e.status}>
-              {DELIVERY_STATUS_LABELS[e.status] ?? e.status}
-            </td>
-            <td>{e.ledgerIndex ?? ''}</td>
-            <td data-testid="receipt-verified" data-verified={e.receiptVerified ? 'true' : 'false'}>
-              {e.receiptVerified ? (
-                <span className="verified" title="The vendor's ledger receipt was verified">
-                  ✓ verified
-                </span>
-              ) : e.ledgerIndex !== undefined ? (
-                'not verified'
-              ) : (
-                ''
-              )}
-            </td>
-          </tr>
-        ))}
+        {events.map((e) => {
+          const status = e.status ?? (e.acknowledgedAt ? 'acknowledged' : undefined);
+          return (
+            <tr key={`${e.relationshipId ?? ''}:${e.eventId}`} data-testid={`event-${e.eventId}`}>
+              <td>{formatTime(e.createdAt)}</td>
+              {vendorOf ? <td>{vendorOf(e)}</td> : null}
+              <td>{KIND_LABELS[e.kind] ?? e.kind}</td>
+              <td className={status ? `status status-${status}` : 'status'} data-status={status}>
+                {status ? DELIVERY_STATUS_LABELS[status] : ''}
+                {status === 'acknowledged' && e.acknowledgedAt ? (
+                  <span className="muted"> {formatTime(e.acknowledgedAt)}</span>
+                ) : null}
+              </td>
+              <td>{e.ledgerIndex ?? ''}</td>
+              <td data-testid="receipt-verified" data-verified={e.receiptVerified ? 'true' : 'false'}>
+                {e.receiptVerified ? (
+                  <span className="verified" title="The vendor's ledger receipt was verified">
+                    ✓ verified
+                  </span>
+                ) : e.ledgerIndex !== undefined ? (
+                  'not verified'
+                ) : (
+                  ''
+                )}
+              </td>
+            </tr>
+          );
+        })}
       </tbody>
     </table>
   );

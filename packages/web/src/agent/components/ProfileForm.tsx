@@ -115,7 +115,9 @@ export function ProfileForm({ api, profile, tracker, onSaved }: Props) {
         type={type}
         autoComplete={autoComplete}
         value={values[name]}
-        onChange={(e) => setValues({ ...values, [name]: e.target.value })}
+        onChange={(e) =>
+          setValues({ ...values, [name]: name === 'country' ? e.target.value.toUpperCase() : e.target.value })
+        }
         {...(name === 'country' ? { maxLength: 2, size: 4 } : {})}
       />
     </div>
