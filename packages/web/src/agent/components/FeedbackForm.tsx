@@ -82,13 +82,17 @@ export function FeedbackForm({ api, relationship, tracker }: Props) {
           />
         </div>
         <div className="field">
-          <label htmlFor={`${id}-reply`}>In reply to (optional: a survey, message or record id)</label>
+          <label htmlFor={`${id}-reply`}>In reply to (optional)</label>
           <input
             id={`${id}-reply`}
             maxLength={200}
             value={inReplyTo}
             onChange={(e) => setInReplyTo(e.target.value)}
+            aria-describedby={`${id}-reply-help`}
           />
+          <p id={`${id}-reply-help`} className="help">
+            The id of what this answers: a survey, a note or a record of the vendor's.
+          </p>
         </div>
         <button type="submit" disabled={busy} data-testid="send-feedback">
           {busy ? 'Sending…' : 'Send'}

@@ -162,11 +162,16 @@ export function PermissionsEditor({ api, relationship, tracker }: Props) {
         {relationship.vendor.publications.length === 0 ? (
           <p className="muted">{relationship.vendor.name} offers no publications.</p>
         ) : (
-          relationship.vendor.publications.map((p) => {
+          relationship.vendor.publications.map((p, index) => {
             const s = subscriptions[p.id] ?? { subscribed: false, channels: [] };
             return (
-              <div key={p.id} className="subscription" role="group" aria-labelledby={`${id}-${p.id}`}>
-                <label id={`${id}-${p.id}`}>
+              <div
+                key={p.id}
+                className="subscription"
+                role="group"
+                aria-labelledby={`${id}-publication-${index}`}
+              >
+                <label id={`${id}-publication-${index}`}>
                   <input
                     type="checkbox"
                     name={`subscribe-${p.id}`}
