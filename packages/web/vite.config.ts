@@ -13,4 +13,9 @@ export default defineConfig({
     emptyOutDir: true,
     sourcemap: true,
   },
+  // `npm run dev -w @parley/web`: the dashboard with hot reload, its API calls passed to a running agent
+  // (`parley agent serve`, port 7070 unless PARLEY_AGENT_URL says otherwise). Open /#token=… as printed.
+  server: {
+    proxy: { '/api': process.env.PARLEY_AGENT_URL ?? 'http://127.0.0.1:7070' },
+  },
 });
