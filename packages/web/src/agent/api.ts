@@ -54,11 +54,15 @@ export function forgetToken(): void {
   sessionStorage.removeItem(TOKEN_KEY);
 }
 
+const PLAIN_TITLES = new Set(['Bad Request', 'Unprocessable Content', 'Unprocessable Entity']);
+
 /** A message a person can read, whatever was thrown. */
 export function describeError(error: unknown): string {
   if (error instanceof ApiError) {
     if (error.status === 401) return `${error.message} Open the dashboard link the agent printed at start.`;
-    return error.message;
+    // The title says whose answer it is (e.g. "Refused by the Vendor", "Vendor Unreachable"); a plain
+    // validation title adds nothing to a detail that already names the field.
+    return PLAIN_TITLES.has(error.title) || !error.title ? error.message : `${error.title}: ${error.message}`;
   }
   if (error instanceof TypeError) return `The agent did not answer (${error.message}). Is it running?`;
   return error instanceof Error ? error.message : String(error);

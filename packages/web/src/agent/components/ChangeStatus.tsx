@@ -64,11 +64,13 @@ export function ChangeStatus({ change, onRetry, retrying, testId }: Props) {
           </tbody>
         </table>
       )}
-      <p data-testid="change-unconfirmed" aria-live="polite">
-        {unconfirmed.length === 0
-          ? 'Confirmed by every vendor.'
-          : `Not yet confirmed by: ${unconfirmed.map((d) => d.vendor).join(', ')}.`}
-      </p>
+      {change.deliveries.length > 0 ? (
+        <p data-testid="change-unconfirmed" aria-live="polite">
+          {unconfirmed.length === 0
+            ? 'Confirmed by every vendor.'
+            : `Not yet confirmed by: ${unconfirmed.map((d) => d.vendor).join(', ')}.`}
+        </p>
+      ) : null}
       {unconfirmed.length > 0 ? (
         <button type="button" onClick={onRetry} disabled={retrying} data-testid="retry-now">
           {retrying ? 'Retrying…' : 'Retry now'}
