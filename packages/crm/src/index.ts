@@ -19,3 +19,4 @@ export * from './seed/telco.js';
 export * from './insight/queries.js';
 export * from './insight/routes.js';
 export * from './insight/migrations.js';
+export * from './agreement/index.js';

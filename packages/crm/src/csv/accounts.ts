@@ -104,14 +104,19 @@ export const ACCOUNTS_CSV: CsvFormat<AccountDraft> = {
     if (filters.state) q = q.where('state', '=', filters.state);
     if (cursor !== undefined) q = q.where('id', '>', cursor as string);
     const rows = (await q.orderBy('id').limit(limit).execute()) as Record<string, string | null>[];
-    const records = rows.map((r) => [
-      r.id ?? '',
-      r.name ?? '',
-      r.account_type ?? '',
-      r.state ?? '',
-      r.holder_party_id ?? '',
-      r.agreement_id ?? '',
-    ]);
+    const records = rows.map(accountCsvRecord);
     return { records, cursor: rows.at(-1)?.id };
   },
 };
+
+/** A stored account row (its columns) as the export writes it. */
+export function accountCsvRecord(r: Record<string, string | null>): string[] {
+  return [
+    r.id ?? '',
+    r.name ?? '',
+    r.account_type ?? '',
+    r.state ?? '',
+    r.holder_party_id ?? '',
+    r.agreement_id ?? '',
+  ];
+}

@@ -180,39 +180,47 @@ export const PARTIES_CSV: CsvFormat<unknown[]> = {
       agreement_id: string | null;
       doc: unknown;
     }[];
-    const records = rows.map((row) => {
-      const doc = (typeof row.doc === 'string' ? JSON.parse(row.doc) : row.doc) as Record<string, unknown>;
-      const media = (Array.isArray(doc.contactMedium) ? doc.contactMedium : []) as Medium[];
-      const member = (key: string) => {
-        const m =
-          media.find((x) => x.characteristic?.[key] && (x as { preferred?: boolean }).preferred) ??
-          media.find((x) => x.characteristic?.[key]);
-        return m?.characteristic[key] ?? '';
-      };
-      const postal =
-        media.find((x) => x.mediumType === 'postalAddress')?.characteristic ??
-        media.find((x) => x.characteristic?.street1 || x.characteristic?.city)?.characteristic ??
-        {};
-      const text = (v: unknown) => (typeof v === 'string' ? v : '');
-      const individual = row.kind === 'Individual';
-      return [
-        row.kind,
-        row.id,
-        individual ? text(doc.givenName) : '',
-        individual ? text(doc.familyName) : '',
-        individual ? text(doc.formattedName) : text(doc.name),
-        individual ? '' : text(doc.tradingName),
-        individual ? dateForCsv(doc.birthDate) : '',
-        member('emailAddress'),
-        member('phoneNumber'),
-        text(postal.street1),
-        text(postal.city),
-        text(postal.postCode),
-        text(postal.country),
-        text(doc.status),
-        row.agreement_id ?? '',
-      ];
-    });
+    const records = rows.map(partyCsvRecord);
     return { records, cursor: rows.at(-1)?.id };
   },
 };
+
+/** A stored party row as the export writes it (the columns of COLUMNS, in order). */
+export function partyCsvRecord(row: {
+  id: string;
+  kind: string;
+  agreement_id: string | null;
+  doc: unknown;
+}): string[] {
+  const doc = (typeof row.doc === 'string' ? JSON.parse(row.doc) : row.doc) as Record<string, unknown>;
+  const media = (Array.isArray(doc.contactMedium) ? doc.contactMedium : []) as Medium[];
+  const member = (key: string) => {
+    const m =
+      media.find((x) => x.characteristic?.[key] && (x as { preferred?: boolean }).preferred) ??
+      media.find((x) => x.characteristic?.[key]);
+    return m?.characteristic[key] ?? '';
+  };
+  const postal =
+    media.find((x) => x.mediumType === 'postalAddress')?.characteristic ??
+    media.find((x) => x.characteristic?.street1 || x.characteristic?.city)?.characteristic ??
+    {};
+  const text = (v: unknown) => (typeof v === 'string' ? v : '');
+  const individual = row.kind === 'Individual';
+  return [
+    row.kind,
+    row.id,
+    individual ? text(doc.givenName) : '',
+    individual ? text(doc.familyName) : '',
+    individual ? text(doc.formattedName) : text(doc.name),
+    individual ? '' : text(doc.tradingName),
+    individual ? dateForCsv(doc.birthDate) : '',
+    member('emailAddress'),
+    member('phoneNumber'),
+    text(postal.street1),
+    text(postal.city),
+    text(postal.postCode),
+    text(postal.country),
+    text(doc.status),
+    row.agreement_id ?? '',
+  ];
+}

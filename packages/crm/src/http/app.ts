@@ -18,6 +18,16 @@ import {
 } from '../hub/index.js';
 import { escalateTickets } from '../ticket/escalation.js';
 import { tmfBasePath, type TmfApi } from '../tmf/schemas.js';
+import { Party } from '@parley/protocol';
+import {
+  AGREEMENT_MIGRATIONS,
+  AgreementLedger,
+  registerAgreementRoutes,
+  VendorKeys,
+  VendorProfiles,
+  type LedgerOptions,
+} from '../agreement/index.js';
+import { KeyedLock } from '../agreement/lock.js';
 import { HttpProblem, sendProblem } from './problem.js';
 import { isPublicPath, registerOpenApi } from './openapi.js';
 
@@ -31,12 +41,21 @@ export interface CrmServerOptions {
   csvBodyLimit?: number;
   /** How often open tickets are checked against their SLA clock; 0 turns the timer off. Default one minute. */
   escalationIntervalMs?: number;
+  /**
+   * The server's master identity: each tenant's vendor identity is derived from it (`pairwise('tenant:' + id)`),
+   * and so is the ledger's key. Default: a new one (ephemeral: agreements made with it outlive no restart).
+   */
+  vendorKey?: Party;
+  /** The ledger of agreements and events (default: in memory, origin `parley-crm/ledger`). */
+  ledger?: LedgerOptions;
 }
 
 /** The CRM over HTTP: TM Forum resources under their base paths, one tenant per API key. */
 export async function buildCrmServer(options: CrmServerOptions): Promise<FastifyInstance> {
   const { db } = options;
-  await migrate(db, [...CRM_MIGRATIONS, ...HUB_MIGRATIONS, ...INSIGHT_MIGRATIONS]);
+  await migrate(db, [...CRM_MIGRATIONS, ...HUB_MIGRATIONS, ...INSIGHT_MIGRATIONS, ...AGREEMENT_MIGRATIONS]);
+  const keys = new VendorKeys(options.vendorKey ?? Party.generate('parley-crm (ephemeral)'));
+  const ledger = await AgreementLedger.open(keys.ledgerKey(), options.ledger);
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
@@ -52,7 +71,7 @@ export async function buildCrmServer(options: CrmServerOptions): Promise<Fastify
 
   app.setErrorHandler((error: FastifyError | HttpProblem, request, reply) => {
     if (error instanceof HttpProblem)
-      return sendProblem(reply, error.status, error.title, error.message, error.field);
+      return sendProblem(reply, error.status, error.title, error.message, error.field, error.code);
     const e = error as FastifyError;
     if (e.validation) {
       const first = e.validation[0];
@@ -125,6 +144,14 @@ export async function buildCrmServer(options: CrmServerOptions): Promise<Fastify
   registerSlaRoutes(app, db);
   registerCsvRoutes(app, db, { bodyLimit: options.csvBodyLimit });
   registerInsightRoutes(app, db);
+  await registerAgreementRoutes(app, {
+    db,
+    keys,
+    ledger,
+    profiles: new VendorProfiles(db),
+    lock: new KeyedLock(),
+    events,
+  });
 
   const interval = options.escalationIntervalMs ?? 60_000;
   let escalation: NodeJS.Timeout | undefined;
@@ -144,6 +171,7 @@ export async function buildCrmServer(options: CrmServerOptions): Promise<Fastify
   app.addHook('onClose', async () => {
     clearInterval(escalation);
     await deliverer.stop();
+    await ledger.close();
   });
   return app;
 }

@@ -2,8 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 
-/** Paths served without an API key: the OpenAPI document and its browsable rendering. */
-export const PUBLIC_PATHS = ['/openapi.json', '/docs'];
+/**
+ * Paths served without an API key: the OpenAPI document and its browsable rendering, and the Parley vendor
+ * endpoints (their messages are signed: signatures authenticate).
+ */
+export const PUBLIC_PATHS = ['/openapi.json', '/docs', '/parley/v1/vendors'];
 
 export function isPublicPath(url: string): boolean {
   const path = url.split('?')[0] ?? '';

@@ -5,12 +5,15 @@ export class HttpProblem extends Error {
   readonly status: number;
   readonly title: string;
   readonly field: string | undefined;
+  /** A stable reason for programs (the protocol's error codes: `replay`, `fork`, `signature`, ...). */
+  readonly code: string | undefined;
 
-  constructor(status: number, title: string, detail: string, field?: string) {
+  constructor(status: number, title: string, detail: string, field?: string, code?: string) {
     super(detail);
     this.status = status;
     this.title = title;
     this.field = field;
+    this.code = code;
   }
 }
 
@@ -26,6 +29,7 @@ export function sendProblem(
   title: string,
   detail: string,
   field?: string,
+  code?: string,
 ) {
   return reply
     .code(status)
@@ -37,5 +41,6 @@ export function sendProblem(
       detail,
       instance: reply.request.url,
       ...(field ? { field } : {}),
+      ...(code ? { code } : {}),
     });
 }

@@ -4,7 +4,7 @@ import { buildCrmServer, type CrmServerOptions } from '../http/app.js';
 import { addApiKey, createTenant } from '../tenant/keys.js';
 import type { TestDatabase } from './databases.js';
 
-export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface TestReply {
   status: number;

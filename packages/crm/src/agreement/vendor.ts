@@ -1,0 +1,118 @@
+import type { InformationSharingAgreement, Party, ValidatedSisa } from '@parley/protocol';
+import type { AnyKysely, Database } from '@parley/store';
+import type { ResourceEventSink } from '../tmf/resource.js';
+import type { VendorKeys } from './keys.js';
+import type { AgreementLedger } from './ledger.js';
+import type { KeyedLock } from './lock.js';
+import type { Tenant, VendorProfiles } from './profile.js';
+
+/** Everything the vendor endpoint works with, built once per server. */
+export interface VendorContext {
+  db: Database;
+  keys: VendorKeys;
+  ledger: AgreementLedger;
+  profiles: VendorProfiles;
+  lock: KeyedLock;
+  /** The hub's sink: records the CRM makes (individuals, interactions, tickets) notify subscribers too. */
+  events?: ResourceEventSink;
+}
+
+/** The base path of a tenant's vendor endpoint. */
+export const vendorPath = (tenantId: string) => `/parley/v1/vendors/${encodeURIComponent(tenantId)}`;
+
+/** What is in force between a person and the vendor: consents, channels, global policies, subscriptions. */
+export interface Permissions {
+  consents: { purpose: string; granted: boolean }[];
+  channels: { channel: string; allowed: boolean }[];
+  policies: string[];
+  subscriptions: { publication: string; subscribed: boolean; channels: string[] }[];
+}
+
+/** A row of crm_agreements, with its JSON members parsed. */
+export interface AgreementRow {
+  tenantId: string;
+  id: string;
+  sisaId: string;
+  personDid: string;
+  partyId: string;
+  status: 'active' | 'terminated';
+  agreement: InformationSharingAgreement;
+  permissions: Permissions;
+  headEventId: string | null;
+  personStatus: string | null;
+  createdAt: string;
+  terminatedAt: string | null;
+}
+
+const iso = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string).toISOString());
+
+function fromRow(r: Record<string, unknown>): AgreementRow {
+  return {
+    tenantId: r.tenant_id as string,
+    id: r.id as string,
+    sisaId: r.sisa_id as string,
+    personDid: r.person_did as string,
+    partyId: r.party_id as string,
+    status: r.status as AgreementRow['status'],
+    agreement: JSON.parse(r.agreement as string) as InformationSharingAgreement,
+    permissions: JSON.parse(r.permissions as string) as Permissions,
+    headEventId: (r.head_event_id as string | null) ?? null,
+    personStatus: (r.person_status as string | null) ?? null,
+    createdAt: iso(r.created_at) as string,
+    terminatedAt: iso(r.terminated_at),
+  };
+}
+
+const COLUMNS = [
+  'tenant_id',
+  'id',
+  'sisa_id',
+  'person_did',
+  'party_id',
+  'status',
+  'agreement',
+  'permissions',
+  'head_event_id',
+  'person_status',
+  'created_at',
+  'terminated_at',
+];
+
+export async function agreementBySisa(
+  db: AnyKysely,
+  tenantId: string,
+  sisaId: string,
+): Promise<AgreementRow | undefined> {
+  const row = (await db
+    .selectFrom('crm_agreements')
+    .select(COLUMNS)
+    .where('tenant_id', '=', tenantId)
+    .where('sisa_id', '=', sisaId)
+    .executeTakeFirst()) as Record<string, unknown> | undefined;
+  return row && fromRow(row);
+}
+
+export async function agreementById(
+  db: AnyKysely,
+  tenantId: string,
+  id: string,
+): Promise<AgreementRow | undefined> {
+  const row = (await db
+    .selectFrom('crm_agreements')
+    .select(COLUMNS)
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .executeTakeFirst()) as Record<string, unknown> | undefined;
+  return row && fromRow(row);
+}
+
+/**
+ * What the event checks need of a SISA already validated when the agreement was made: its id, its rights
+ * holder and its custodian (the stored SISA is not re-validated for every event).
+ */
+export function sisaContext(row: AgreementRow, vendor: Party): ValidatedSisa {
+  return { sisaId: row.sisaId, rightsHolderDid: row.personDid, custodianDid: vendor.did } as ValidatedSisa;
+}
+
+/** The tenant's vendor identity. */
+export const vendorOf = (ctx: VendorContext, tenant: Tenant): Party => ctx.keys.forTenant(tenant.id);
