@@ -18,9 +18,11 @@ import {
   type DataKind,
   type Disposition,
   type FeedbackKind,
+  type InformationSharingAgreement,
   type PermissionChange,
   type Policy,
   type SignedMessage,
+  type SisaOffering,
   type TermsAnswer,
   type ValidatedSisa,
 } from '@parley/protocol';
@@ -164,7 +166,7 @@ export class Agent {
     const offering = fromVendor(() => validateSisaOffering(offered));
     if (offering.custodianDid !== vendor.did)
       throw new VendorAnswerError('offering.dataCustodianDid', 'is not the DID the vendor published');
-    const sisa = acceptSisaOffering(offering as never, me);
+    const sisa = acceptSisaOffering(offered as SisaOffering, me);
     const proposal = proffer(me, vendor, choice);
     const answered = await client.post('/negotiations', {
       sisa,
@@ -243,14 +245,17 @@ export class Agent {
 
   /** Present and future: a new relationship gets her data and her global policies at once. */
   async #afterAgreement(record: RelationshipRecord): Promise<void> {
-    const change = this.#newChange('profile', 'connected');
+    if (!isAgreed(record)) return;
     const fields = fieldsFor(this.#state.profile, this.#schemaFields(record));
-    if (Object.keys(fields).length > 0) this.#addDelivery(change, record, 'data', fields);
-    if (this.#state.policies.length > 0) {
+    const hasFields = Object.keys(fields).length > 0;
+    const hasPolicies = this.#state.policies.length > 0;
+    if (!hasFields && !hasPolicies) return;
+    const change = this.#newChange('profile', `connected to ${record.vendor.name}`);
+    if (hasFields) this.#addDelivery(change, record, 'data', fields);
+    if (hasPolicies) {
       this.#addDelivery(change, record, 'permissions', this.#policyChange(record, this.#state.policies));
     }
-    if (change.deliveries.length > 0) await this.#dispatch(change);
-    else delete this.#state.changes[change.id];
+    await this.#dispatch(change);
   }
 
   // --- one move, every vendor ----------------------------------------------------------------------------
@@ -311,7 +316,7 @@ export class Agent {
       });
     }
     const message = this.#sign(() =>
-      changePermissions(record.agreement!, this.#master.pairwise(record.id), {
+      changePermissions(record.agreement, this.#master.pairwise(record.id), {
         consents: change.consents ?? [],
         channels: change.channels ?? [],
         ...(change.subscriptions ? { subscriptions: change.subscriptions } : {}),
@@ -327,9 +332,7 @@ export class Agent {
     input: { kind: FeedbackKind; subject: string; body: string; inReplyTo?: string },
   ): Promise<ChangeView> {
     const record = this.#activeOne(id);
-    const message = this.#sign(() =>
-      sendFeedback(record.agreement!, this.#master.pairwise(record.id), input),
-    );
+    const message = this.#sign(() => sendFeedback(record.agreement, this.#master.pairwise(record.id), input));
     const c = this.#newChange('feedback', `${record.vendor.name}: ${input.kind}`);
     this.#addDelivery(c, record, 'feedback', message);
     return this.#dispatch(c);
@@ -338,7 +341,7 @@ export class Agent {
   async terminate(id: string, disposition: Disposition, reason?: string): Promise<ChangeView> {
     const record = this.#activeOne(id);
     const message = this.#sign(() =>
-      terminateAgreement(record.agreement!, this.#master.pairwise(record.id), disposition, reason),
+      terminateAgreement(record.agreement, this.#master.pairwise(record.id), disposition, reason),
     );
     const c = this.#newChange('termination', `${record.vendor.name}: end, ${disposition} the data`);
     this.#addDelivery(c, record, 'termination', message);
@@ -348,9 +351,9 @@ export class Agent {
   /** What the vendor holds about her, asked for with a signed request; the answer is passed through. */
   async pullData(id: string, format: 'json' | 'csv', kinds: DataKind[]): Promise<Response> {
     const record = this.#get(id);
-    if (!record.agreement) throw new AgentInputError(409, 'id', 'there is no agreement with this vendor');
+    if (!isAgreed(record)) throw new AgentInputError(409, 'id', 'there is no agreement with this vendor');
     const request = this.#sign(() =>
-      requestData(record.agreement!, this.#master.pairwise(record.id), kinds, format),
+      requestData(record.agreement, this.#master.pairwise(record.id), kinds, format),
     );
     return new VendorClient(record.url, this.#options.vendor).postRaw('/data', request);
   }
@@ -409,18 +412,19 @@ export class Agent {
     return record;
   }
 
-  #activeOne(id: string): RelationshipRecord {
+  #activeOne(id: string): Agreed {
     const record = this.#get(id);
-    if (record.status !== 'active' || !record.agreement)
+    if (record.status !== 'active' || !isAgreed(record))
       throw new AgentInputError(409, 'id', `the relationship with ${record.vendor.name} is ${record.status}`);
     if (this.#queue(id).some((d) => d.kind === 'termination'))
       throw new AgentInputError(409, 'id', `the relationship with ${record.vendor.name} is being ended`);
     return record;
   }
 
-  #active(): RelationshipRecord[] {
+  #active(): Agreed[] {
     return Object.values(this.#state.relationships).filter(
-      (r) => r.status === 'active' && !this.#queue(r.id).some((d) => d.kind === 'termination'),
+      (r): r is Agreed =>
+        r.status === 'active' && isAgreed(r) && !this.#queue(r.id).some((d) => d.kind === 'termination'),
     );
   }
 
@@ -438,8 +442,8 @@ export class Agent {
     }
   }
 
-  #policyChange(record: RelationshipRecord, policies: Policy[]): SignedMessage<PermissionChange> {
-    return changePermissions(record.agreement!, this.#master.pairwise(record.id), {
+  #policyChange(record: Agreed, policies: Policy[]): SignedMessage<PermissionChange> {
+    return changePermissions(record.agreement, this.#master.pairwise(record.id), {
       consents: policyConsents(policies),
       channels: [],
       policies,
@@ -479,7 +483,7 @@ export class Agent {
   async #dispatch(change: ChangeRecord): Promise<ChangeView> {
     await this.#saver.save();
     const relationships = [
-      ...new Set(change.deliveries.map((d) => this.#state.deliveries[d]!.relationshipId)),
+      ...new Set(change.deliveries.flatMap((d) => this.#state.deliveries[d]?.relationshipId ?? [])),
     ];
     const first = Promise.allSettled(relationships.map((id) => this.#deliverer.kick(id)));
     const wait = this.#options.firstAttemptWaitMs ?? 3000;
@@ -530,9 +534,11 @@ export class Agent {
   }
 
   async #send(delivery: Delivery): Promise<void> {
+    const event = delivery.event;
+    if (!event) throw new Error('the event was not signed');
     const record = this.#get(delivery.relationshipId);
     const client = new VendorClient(record.url, this.#options.vendor);
-    const answerBody = await client.post('/events', delivery.event);
+    const answerBody = await client.post('/events', event);
     let checked;
     try {
       checked = checkAcknowledgement(answerBody, delivery, record, this.#sisa(record));
@@ -540,7 +546,7 @@ export class Agent {
       // The vendor answered, but not with a valid acknowledgement of this event: keep trying.
       throw new VendorError(`the acknowledgement did not verify: ${(error as Error).message}`, 502, true);
     }
-    const eventId = delivery.event!.audit.eventId as string;
+    const eventId = event.audit.eventId as string;
     record.head = eventId;
     if (delivery.kind === 'data') Object.assign(record.shared, delivery.payload);
     if (delivery.kind === 'permissions') {
@@ -558,7 +564,7 @@ export class Agent {
       eventId,
       relationshipId: record.id,
       kind: delivery.kind,
-      createdAt: delivery.event!.audit.createdAt as string,
+      createdAt: event.audit.createdAt as string,
       acknowledgedAt: new Date().toISOString(),
       acknowledged: checked.acknowledged,
       vendorLedger: checked.ledger,
@@ -574,6 +580,12 @@ export class Agent {
   #changeView(change: ChangeRecord): ChangeView {
     return changeView(change, this.#state);
   }
+}
+
+type Agreed = RelationshipRecord & { agreement: InformationSharingAgreement };
+
+function isAgreed(record: RelationshipRecord): record is Agreed {
+  return record.agreement !== undefined;
 }
 
 function applyPermissions(permissions: Permissions, change: SignedMessage<PermissionChange>): void {

@@ -1,0 +1,3 @@
+export * from './api.js';
+export * from './databases.js';
+export * from './fixtures.js';
