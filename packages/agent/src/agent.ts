@@ -59,6 +59,9 @@ export interface AgentOptions {
   vendor?: VendorClientOptions;
 }
 
+/** How many past changes (with their deliveries) the dashboard can still list. */
+const KEEP_CHANGES = 500;
+
 const EVENT_TYPES: Record<EventKind, Delivery['eventType']> = {
   data: 'dataEvent',
   permissions: 'permissionEvent',
@@ -90,6 +93,9 @@ export class Agent {
   readonly #ledger: OwnLedger;
   readonly #deliverer: Deliverer;
   readonly #sisas = new Map<string, ValidatedSisa>();
+  readonly #identities = new Map<string, Party>();
+  /** Each relationship's deliveries not yet acknowledged or failed, in order (an index over the state). */
+  readonly #pending = new Map<string, Delivery[]>();
   readonly #options: AgentOptions;
   #seq = 0;
 
@@ -100,7 +106,9 @@ export class Agent {
     this.#master = master;
     this.#ledger = ledger;
     this.#options = options;
-    this.#seq = Math.max(0, ...Object.values(this.#state.deliveries).map((d) => d.seq));
+    const deliveries = Object.values(this.#state.deliveries).sort((a, b) => a.seq - b.seq);
+    this.#seq = deliveries.at(-1)?.seq ?? 0;
+    for (const d of deliveries) if (d.status === 'pending') this.#enqueue(d);
     this.#deliverer = new Deliverer(
       {
         queue: (id) => this.#queue(id),
@@ -161,7 +169,7 @@ export class Agent {
     const vendor = fromVendor(() => parseVendorIdentity(identity));
     const choice = chooseProposal(vendor, this.#state.preferences, this.#state.policies, input.fields);
     const id = randomUUID();
-    const me = this.#master.pairwise(id);
+    const me = this.#me(id);
     const offered = await client.post('/offerings', {});
     const offering = fromVendor(() => validateSisaOffering(offered));
     if (offering.custodianDid !== vendor.did)
@@ -216,7 +224,7 @@ export class Agent {
   }
 
   async #answerCounter(record: RelationshipRecord, accept: boolean): Promise<RelationshipView> {
-    const me = this.#master.pairwise(record.id);
+    const me = this.#me(record.id);
     const counter = record.answers[0] as SignedMessage<TermsAnswer>;
     const mine = answer(counter, me, { decision: accept ? 'accept' : 'reject' });
     const client = new VendorClient(record.url, this.#options.vendor);
@@ -316,7 +324,7 @@ export class Agent {
       });
     }
     const message = this.#sign(() =>
-      changePermissions(record.agreement, this.#master.pairwise(record.id), {
+      changePermissions(record.agreement, this.#me(record.id), {
         consents: change.consents ?? [],
         channels: change.channels ?? [],
         ...(change.subscriptions ? { subscriptions: change.subscriptions } : {}),
@@ -332,7 +340,7 @@ export class Agent {
     input: { kind: FeedbackKind; subject: string; body: string; inReplyTo?: string },
   ): Promise<ChangeView> {
     const record = this.#activeOne(id);
-    const message = this.#sign(() => sendFeedback(record.agreement, this.#master.pairwise(record.id), input));
+    const message = this.#sign(() => sendFeedback(record.agreement, this.#me(record.id), input));
     const c = this.#newChange('feedback', `${record.vendor.name}: ${input.kind}`);
     this.#addDelivery(c, record, 'feedback', message);
     return this.#dispatch(c);
@@ -341,7 +349,7 @@ export class Agent {
   async terminate(id: string, disposition: Disposition, reason?: string): Promise<ChangeView> {
     const record = this.#activeOne(id);
     const message = this.#sign(() =>
-      terminateAgreement(record.agreement, this.#master.pairwise(record.id), disposition, reason),
+      terminateAgreement(record.agreement, this.#me(record.id), disposition, reason),
     );
     const c = this.#newChange('termination', `${record.vendor.name}: end, ${disposition} the data`);
     this.#addDelivery(c, record, 'termination', message);
@@ -352,9 +360,7 @@ export class Agent {
   async pullData(id: string, format: 'json' | 'csv', kinds: DataKind[]): Promise<Response> {
     const record = this.#get(id);
     if (!isAgreed(record)) throw new AgentInputError(409, 'id', 'there is no agreement with this vendor');
-    const request = this.#sign(() =>
-      requestData(record.agreement, this.#master.pairwise(record.id), kinds, format),
-    );
+    const request = this.#sign(() => requestData(record.agreement, this.#me(record.id), kinds, format));
     return new VendorClient(record.url, this.#options.vendor).postRaw('/data', request);
   }
 
@@ -406,6 +412,16 @@ export class Agent {
 
   // --- internals ----------------------------------------------------------------------------------------
 
+  /** Her pairwise identity for a relationship (derived once: HKDF and key import cost more than a signature). */
+  #me(relationshipId: string): Party {
+    let party = this.#identities.get(relationshipId);
+    if (!party) {
+      party = this.#master.pairwise(relationshipId);
+      this.#identities.set(relationshipId, party);
+    }
+    return party;
+  }
+
   #get(id: string): RelationshipRecord {
     const record = this.#state.relationships[id];
     if (!record) throw new AgentInputError(404, 'id', `no relationship ${id}`);
@@ -443,7 +459,7 @@ export class Agent {
   }
 
   #policyChange(record: Agreed, policies: Policy[]): SignedMessage<PermissionChange> {
-    return changePermissions(record.agreement, this.#master.pairwise(record.id), {
+    return changePermissions(record.agreement, this.#me(record.id), {
       consents: policyConsents(policies),
       channels: [],
       policies,
@@ -459,7 +475,23 @@ export class Agent {
       deliveries: [],
     };
     this.#state.changes[change.id] = change;
+    this.#forgetOldChanges();
     return change;
+  }
+
+  /** Keeps the last KEEP_CHANGES changes whose deliveries are all settled (receipts are kept for good). */
+  #forgetOldChanges(): void {
+    const changes = Object.values(this.#state.changes);
+    if (changes.length <= KEEP_CHANGES) return;
+    const settled = (c: ChangeRecord) =>
+      c.deliveries.every((id) => this.#state.deliveries[id]?.status !== 'pending');
+    const old = changes
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+      .slice(0, changes.length - KEEP_CHANGES);
+    for (const c of old.filter(settled)) {
+      for (const id of c.deliveries) Reflect.deleteProperty(this.#state.deliveries, id);
+      Reflect.deleteProperty(this.#state.changes, c.id);
+    }
   }
 
   #addDelivery(change: ChangeRecord, record: RelationshipRecord, kind: EventKind, payload: object): void {
@@ -477,6 +509,7 @@ export class Agent {
     };
     this.#state.deliveries[delivery.id] = delivery;
     change.deliveries.push(delivery.id);
+    this.#enqueue(delivery);
   }
 
   /** Saves the change, sends every delivery, and answers once the first attempts are done (or time is up). */
@@ -494,19 +527,21 @@ export class Agent {
   }
 
   #queue(relationshipId: string): Delivery[] {
-    return Object.values(this.#state.deliveries)
-      .filter((d) => d.relationshipId === relationshipId && d.status === 'pending')
-      .sort((a, b) => a.seq - b.seq);
+    const queue = this.#pending.get(relationshipId);
+    if (!queue) return [];
+    while (queue.length > 0 && queue[0]?.status !== 'pending') queue.shift();
+    if (queue.length === 0) this.#pending.delete(relationshipId);
+    return queue;
   }
 
   #relationshipsWithQueue(): string[] {
-    return [
-      ...new Set(
-        Object.values(this.#state.deliveries)
-          .filter((d) => d.status === 'pending')
-          .map((d) => d.relationshipId),
-      ),
-    ];
+    return [...this.#pending.keys()].filter((id) => this.#queue(id).length > 0);
+  }
+
+  #enqueue(delivery: Delivery): void {
+    const queue = this.#pending.get(delivery.relationshipId);
+    if (queue) queue.push(delivery);
+    else this.#pending.set(delivery.relationshipId, [delivery]);
   }
 
   #sisa(record: RelationshipRecord): ValidatedSisa {
@@ -524,7 +559,7 @@ export class Agent {
     if (record.status !== 'active') throw new Error(`the relationship is ${record.status}`);
     delivery.event = createSisaEvent(
       record.sisa,
-      this.#master.pairwise(record.id),
+      this.#me(record.id),
       delivery.eventType,
       delivery.payload,
       record.head,

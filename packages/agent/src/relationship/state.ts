@@ -55,10 +55,15 @@ export class StateSaver {
   #running: Promise<void> = Promise.resolve();
   #next: Promise<void> | undefined;
 
+  readonly #base: Pick<VaultContents, 'version' | 'createdAt' | 'keys'>;
+
   constructor(
     private readonly vault: Vault,
     private readonly state: AgentState,
-  ) {}
+  ) {
+    const { version, createdAt, keys } = vault.contents;
+    this.#base = { version, createdAt, keys };
+  }
 
   /** Resolves once a save that started after this call has reached the disk. */
   save(): Promise<void> {
@@ -77,11 +82,12 @@ export class StateSaver {
 
   async #write(): Promise<void> {
     const s = this.state;
-    await this.vault.update((c) => {
-      c.personalData = { profile: s.profile, policies: s.policies, preferences: s.preferences };
-      c.agreements = s.relationships as Record<string, unknown>;
-      c.chains = { deliveries: s.deliveries, changes: s.changes };
-      c.receipts = s.receipts as Record<string, unknown>;
+    await this.vault.replace({
+      ...this.#base,
+      personalData: { profile: s.profile, policies: s.policies, preferences: s.preferences },
+      agreements: s.relationships as Record<string, unknown>,
+      chains: { deliveries: s.deliveries, changes: s.changes },
+      receipts: s.receipts as Record<string, unknown>,
     });
   }
 }

@@ -40,8 +40,7 @@ function emptyContents(): VaultContents {
 
 const SECTIONS = ['keys', 'personalData', 'agreements', 'chains', 'receipts'] as const;
 
-function parseContents(plaintext: Buffer): VaultContents {
-  const value = JSON.parse(plaintext.toString('utf8')) as Partial<VaultContents>;
+function checkContents(value: Partial<VaultContents>): VaultContents {
   if (value.version !== 1)
     throw new VaultError('UNSUPPORTED', `contents.version: ${String(value.version)} is not supported`);
   for (const section of SECTIONS) {
@@ -51,6 +50,12 @@ function parseContents(plaintext: Buffer): VaultContents {
     }
   }
   return value as VaultContents;
+}
+
+function parseContents(plaintext: Buffer): string {
+  const text = plaintext.toString('utf8');
+  checkContents(JSON.parse(text) as Partial<VaultContents>);
+  return text;
 }
 
 function readSealed(text: string): unknown {
@@ -88,7 +93,8 @@ export class Vault {
   private constructor(
     readonly path: string,
     private vaultKey: VaultKey,
-    private data: VaultContents,
+    /** The contents as JSON text: one copy, parsed when read, written as it is. */
+    private text: string,
   ) {}
 
   static async create(
@@ -96,7 +102,7 @@ export class Vault {
     passphrase: string,
     params: ScryptParams = DEFAULT_SCRYPT,
   ): Promise<Vault> {
-    const vault = new Vault(path, await deriveVaultKey(passphrase, params), emptyContents());
+    const vault = new Vault(path, await deriveVaultKey(passphrase, params), JSON.stringify(emptyContents()));
     await vault.saveAsNew('open it instead');
     return vault;
   }
@@ -114,30 +120,39 @@ export class Vault {
     return vault;
   }
 
-  /** A copy of the contents (changes go through update). */
+  /** A copy of the contents (changes go through update or replace). */
   get contents(): VaultContents {
-    return structuredClone(this.data);
+    return JSON.parse(this.text) as VaultContents;
   }
 
   /** Applies a change to a copy and saves it; the vault changes only if the save succeeds. */
   async update(change: (contents: VaultContents) => void): Promise<void> {
-    const next = structuredClone(this.data);
+    const next = this.contents;
     change(next);
-    parseContents(Buffer.from(JSON.stringify(next)));
-    await this.write(next, this.vaultKey);
-    this.data = next;
+    await this.replace(next);
+  }
+
+  /**
+   * Saves `contents` whole (read once, synchronously: the caller may change its objects as soon as this
+   * returns a promise). The vault changes only if the save succeeds.
+   */
+  async replace(contents: VaultContents): Promise<void> {
+    checkContents(contents);
+    const text = JSON.stringify(contents);
+    await this.write(text, this.vaultKey);
+    this.text = text;
   }
 
   async changePassphrase(passphrase: string, params: ScryptParams = DEFAULT_SCRYPT): Promise<void> {
     const vaultKey = await deriveVaultKey(passphrase, params);
-    await this.write(this.data, vaultKey);
+    await this.write(this.text, vaultKey);
     this.vaultKey.key.fill(0);
     this.vaultKey = vaultKey;
   }
 
   /** The whole vault, sealed as it is on disk, for moving to another agent provider. */
   export(): string {
-    return JSON.stringify(sealWithKey(Buffer.from(JSON.stringify(this.data)), this.vaultKey));
+    return JSON.stringify(sealWithKey(Buffer.from(this.text), this.vaultKey));
   }
 
   /** Forgets the key; the vault must be opened again to be used. */
@@ -152,15 +167,15 @@ export class Vault {
     });
     await handle.close();
     try {
-      await this.write(this.data, this.vaultKey);
+      await this.write(this.text, this.vaultKey);
     } catch (error) {
       await rm(this.path, { force: true });
       throw error;
     }
   }
 
-  private async write(contents: VaultContents, vaultKey: VaultKey): Promise<void> {
-    const sealed: SealedVault = sealWithKey(Buffer.from(JSON.stringify(contents)), vaultKey);
+  private async write(text: string, vaultKey: VaultKey): Promise<void> {
+    const sealed: SealedVault = sealWithKey(Buffer.from(text), vaultKey);
     await writeAtomically(this.path, JSON.stringify(sealed, null, 1));
   }
 
