@@ -13,7 +13,13 @@ export default tseslint.config(
     // packages/web: its Node-side files (the package entry, the browser tests that drive Chromium).
     files: ['packages/web/**/*.js'],
     languageOptions: {
-      globals: { URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', Buffer: 'readonly' },
+      globals: {
+        URL: 'readonly',
+        fetch: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        Buffer: 'readonly',
+      },
     },
   },
   {

@@ -34,6 +34,7 @@ export function DataDownloads({ api, relationship }: Props) {
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const base = slug(relationship.vendor.name);
+  if (relationship.status !== 'active') return null;
 
   async function download(what: 'json' | 'usage') {
     setBusy(what);

@@ -4,6 +4,7 @@ import type { Relationship } from '../types';
 /** What the vendor holds about her: each field of the agreement and the value it acknowledged. */
 export function SharedFields({ relationship }: { relationship: Relationship }) {
   const fields = relationship.agreement?.fields ?? Object.keys(relationship.shared);
+  const ended = relationship.status === 'terminated';
   if (fields.length === 0) return <p className="muted">Nothing shared.</p>;
   return (
     <table data-testid="shared-fields">
@@ -21,7 +22,11 @@ export function SharedFields({ relationship }: { relationship: Relationship }) {
             <tr key={field} data-testid={`shared-${field}`}>
               <th scope="row">{fieldLabel(field)}</th>
               <td>
-                {value === undefined ? <span className="muted">not sent yet</span> : formatValue(value)}
+                {value !== undefined ? (
+                  formatValue(value)
+                ) : (
+                  <span className="muted">{ended ? 'nothing (relationship ended)' : 'not sent yet'}</span>
+                )}
               </td>
             </tr>
           );

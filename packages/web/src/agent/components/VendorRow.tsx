@@ -81,9 +81,13 @@ export function VendorRow({ api, relationship: r, tracker, onUpdated }: Props) {
         </>
       ) : null}
       <EventTable events={r.lastEvents} caption="Last events" testId="vendor-events" />
-      {r.status === 'active' ? (
+      {r.agreement ? (
         <details>
-          <summary data-testid="manage">Manage permissions, feedback, data and the relationship</summary>
+          <summary data-testid="manage">
+            {r.status === 'active'
+              ? 'Manage permissions, feedback, data and the relationship'
+              : 'Permissions, feedback and the end of the relationship'}
+          </summary>
           <PermissionsEditor api={api} relationship={r} tracker={tracker} />
           <FeedbackForm api={api} relationship={r} tracker={tracker} />
           <DataDownloads api={api} relationship={r} />
