@@ -5,6 +5,9 @@
 // Baseline, in the same run: the same number of plain JSON POSTs, concurrently, to a bare Fastify route on
 // the same CRM processes' port range (what HTTP on loopback costs, with no protocol, database or ledger).
 // Usage: node bench/agent-address-change.js [--smoke] [--vendors N] [--per-crm N] [--rounds N]
+import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
 import { startAgent } from '@parley/agent';
@@ -19,15 +22,20 @@ const arg = (name, fallback) => {
 const VENDORS = arg('--vendors', smoke ? 10 : 100);
 const PER_CRM = arg('--per-crm', 10);
 const ROUNDS = arg('--rounds', smoke ? 2 : 5);
+// Default: the vendors' CRMs run in a child process (another event loop, as in life); --in-process shares one.
+const IN_PROCESS = args.includes('--in-process');
 
-const { fetch } = globalThis;
+const { fetch, URL } = globalThis;
 const progress = (text) => process.stderr.write(`${text}\n`);
 const ms = (start) => Number(process.hrtime.bigint() - start) / 1e6;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-progress(`starting ${VENDORS} vendors on ${Math.ceil(VENDORS / PER_CRM)} CRM servers`);
-const names = Array.from({ length: VENDORS }, (_, i) => `Vendor ${String(i + 1).padStart(3, '0')}`);
-const { vendors, dir, close } = await startVendors(names, PER_CRM);
+progress(
+  `starting ${VENDORS} vendors on ${Math.ceil(VENDORS / PER_CRM)} CRM servers ` +
+    (IN_PROCESS ? '(in this process)' : '(in a child process)'),
+);
+const { vendors, close } = IN_PROCESS ? await inProcess() : await childProcess();
+const dir = mkdtempSync(join(tmpdir(), 'parley-bench-agent-'));
 const running = await startAgent({
   vaultPath: join(dir, 'bench.vault'),
   passphrase: 'bench passphrase, not a secret',
@@ -102,6 +110,7 @@ try {
       bench: 'agent-address-change',
       vendors: VENDORS,
       crmServers: Math.ceil(VENDORS / PER_CRM),
+      vendorsIn: IN_PROCESS ? 'this process' : 'a child process',
       rounds: ROUNDS,
       allAcknowledgedMs: {
         median: Math.round(t),
@@ -121,6 +130,31 @@ try {
 } finally {
   await running.close();
   await close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+async function inProcess() {
+  const names = Array.from({ length: VENDORS }, (_, i) => `Vendor ${String(i + 1).padStart(3, '0')}`);
+  return startVendors(names, PER_CRM);
+}
+
+async function childProcess() {
+  const child = fork(new URL('./lib/vendors-process.js', import.meta.url), [
+    String(VENDORS),
+    String(PER_CRM),
+  ]);
+  const urls = await new Promise((resolve, reject) => {
+    child.once('message', (m) => resolve(m.urls));
+    child.once('exit', (code) => reject(new Error(`the vendors' process exited (${code})`)));
+  });
+  return {
+    vendors: urls.map((url) => ({ url })),
+    close: () =>
+      new Promise((resolve) => {
+        child.once('exit', resolve);
+        child.send('stop');
+      }),
+  };
 }
 
 /** A body the size of a real event (about 1 KB). */

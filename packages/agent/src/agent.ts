@@ -114,7 +114,7 @@ export class Agent {
         queue: (id) => this.#queue(id),
         prepare: (d) => this.#prepare(d),
         send: (d) => this.#send(d),
-        changed: () => void this.#saver.save().catch(() => undefined),
+        changed: () => this.#saver.saveSoon(),
       },
       options.retry,
     );
@@ -405,7 +405,7 @@ export class Agent {
   async close(): Promise<void> {
     this.#deliverer.close();
     await this.#deliverer.idle();
-    await this.#saver.save();
+    await this.#saver.flush();
     await this.#ledger.close();
     this.#vault.close();
   }
@@ -514,7 +514,8 @@ export class Agent {
 
   /** Saves the change, sends every delivery, and answers once the first attempts are done (or time is up). */
   async #dispatch(change: ChangeRecord): Promise<ChangeView> {
-    await this.#saver.save();
+    // Each first delivery saves the whole state (this change too) before its event leaves.
+    if (change.deliveries.length === 0) await this.#saver.save();
     const relationships = [
       ...new Set(change.deliveries.flatMap((d) => this.#state.deliveries[d]?.relationshipId ?? [])),
     ];

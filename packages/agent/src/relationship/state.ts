@@ -65,6 +65,29 @@ export class StateSaver {
     this.#base = { version, createdAt, keys };
   }
 
+  #soon: NodeJS.Timeout | undefined;
+
+  /**
+   * A save within `ms`: for what can be lost in a crash without harm (an acknowledgement is asked for
+   * again and the vendor answers it again), so a burst of acknowledgements costs one write.
+   */
+  saveSoon(ms = 100): void {
+    if (this.#soon) return;
+    this.#soon = setTimeout(() => {
+      this.#soon = undefined;
+      this.save().catch(() => undefined);
+    }, ms);
+  }
+
+  /** Writes now whatever saveSoon was waiting to write. */
+  async flush(): Promise<void> {
+    if (this.#soon) {
+      clearTimeout(this.#soon);
+      this.#soon = undefined;
+    }
+    await this.save();
+  }
+
   /** Resolves once a save that started after this call has reached the disk. */
   save(): Promise<void> {
     if (this.#next) return this.#next;
