@@ -177,8 +177,19 @@ test('feedback and error reports reach the vendor; her own data comes back as JS
   });
 });
 
-test('termination: the data is destroyed and the vendor confirms; nothing more can be sent', async () => {
-  await withAgent(['Shop'], async (agent, [shop]) => {
+test('termination: the data is destroyed or returned as she asks, and the vendor confirms; nothing more can be sent', async () => {
+  await withAgent(['Shop', 'Keeper'], async (agent, [shop, keeper]) => {
+    const kept = await agent.connect({ url: keeper.url });
+    const back = await agent.terminate(kept.id, 'return');
+    assert.equal(back.deliveries[0]?.status, 'acknowledged', back.deliveries[0]?.lastError);
+    const returned = agent.relationship(kept.id);
+    assert.equal(returned.status, 'terminated');
+    assert.match(
+      JSON.stringify(returned.returnedData),
+      /ada@example\.org/,
+      'her data came back with the confirmation',
+    );
+
     const rel = await agent.connect({ url: shop.url });
     const end = await agent.terminate(rel.id, 'destroy', 'Moving on');
     assert.equal(end.deliveries[0]?.status, 'acknowledged', end.deliveries[0]?.lastError);
