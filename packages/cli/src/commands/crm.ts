@@ -1,4 +1,7 @@
 import { Command } from 'commander';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parseKeyFile, Party, serializeKeyFile } from '@parley/protocol';
 import {
   addApiKey,
   bootstrapTenant,
@@ -7,9 +10,10 @@ import {
   CRM_MIGRATIONS,
   INSIGHT_MIGRATIONS,
   seedTelco,
+  vendorPath,
 } from '@parley/crm';
 import { migrate, openDatabase, type Database } from '@parley/store';
-import { CliError } from '../io.js';
+import { CliError, writeText } from '../io.js';
 import { crmExportCommand, crmImportCommand } from './crm-csv.js';
 
 export function crmCommand(): Command {
@@ -22,36 +26,79 @@ export function crmCommand(): Command {
       'Start the CRM server on the embedded default (a SQLite file; DATABASE_URL=postgres://... switches to ' +
         'PostgreSQL). APIs live under the TM Forum base paths, e.g. /tmf-api/customerManagement/v4/customer. ' +
         'On a fresh database PARLEY_BOOTSTRAP_KEY=... creates the default tenant whose admin key it is; without ' +
-        'it, the first start prints a newly made key once. Send it as "Authorization: Bearer KEY".',
+        'it, the first start prints a newly made key once. Send it as "Authorization: Bearer KEY". Each tenant ' +
+        'is also a Parley vendor at /parley/v1/vendors/{tenantId} (docs/relationships.md), printed at start; ' +
+        'its identity derives from the vendor key file, and agreements and events are logged in the ledger.',
     )
     .option('--port <n>', 'port to listen on', '8080')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--db <file>', 'SQLite database file (ignored when DATABASE_URL is set)', 'parley.db')
-    .action(async (options: { port: string; host: string; db: string }) => {
-      const port = Number(options.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535)
-        throw new CliError('--port: expected a port number');
-      const db = openDatabase({ url: process.env.DATABASE_URL || options.db });
-      await migrate(db, CRM_MIGRATIONS);
-      const boot = await bootstrapTenant(db, process.env.PARLEY_BOOTSTRAP_KEY || undefined);
-      const app = await buildCrmServer({ db, logger: { level: process.env.LOG_LEVEL ?? 'info' } });
-      const address = await app.listen({ host: options.host, port });
-      process.stderr.write(`CRM on ${address} (${db.kind} ${db.location})\n`);
-      if (boot.generatedKey) {
-        process.stderr.write(
-          `Created the default tenant. Its admin API key, shown this once:\n\n    ${boot.generatedKey}\n\n` +
-            'Keep it: only its hash is stored. Send it as "Authorization: Bearer <key>".\n',
+    .option(
+      '--vendor-key <file>',
+      "the server's key file (every tenant's vendor identity and the ledger key derive from it); created " +
+        'owner-only when missing (default: parley-vendor.key.json beside the database)',
+    )
+    .option(
+      '--ledger <file>',
+      'the ledger of agreements and events: a SQLite file or a postgres:// URL (default: parley-ledger.db ' +
+        'beside the database)',
+    )
+    .option('--ledger-origin <name>', "the ledger's origin (its name in checkpoints)", 'parley-crm/ledger')
+    .action(
+      async (options: {
+        port: string;
+        host: string;
+        db: string;
+        vendorKey?: string;
+        ledger?: string;
+        ledgerOrigin: string;
+      }) => {
+        const port = Number(options.port);
+        if (!Number.isInteger(port) || port < 0 || port > 65535)
+          throw new CliError('--port: expected a port number');
+        const url = process.env.DATABASE_URL || options.db;
+        // Files that belong with the database sit beside it (beside the working directory for PostgreSQL).
+        const beside = (name: string) =>
+          /^postgres(ql)?:\/\//.test(url) ? name : join(dirname(options.db), name);
+        const { party: vendorKey, created } = loadOrCreateKey(
+          options.vendorKey ?? beside('parley-vendor.key.json'),
         );
-      } else if (boot.created) {
-        process.stderr.write('Created the default tenant with PARLEY_BOOTSTRAP_KEY as its admin key.\n');
-      }
-      const stop = async () => {
-        await app.close();
-        await db.close();
-      };
-      process.once('SIGINT', () => void stop());
-      process.once('SIGTERM', () => void stop());
-    });
+        const db = openDatabase({ url });
+        await migrate(db, CRM_MIGRATIONS);
+        const boot = await bootstrapTenant(db, process.env.PARLEY_BOOTSTRAP_KEY || undefined);
+        const app = await buildCrmServer({
+          db,
+          logger: { level: process.env.LOG_LEVEL ?? 'info' },
+          vendorKey,
+          ledger: { url: options.ledger ?? beside('parley-ledger.db'), origin: options.ledgerOrigin },
+        });
+        const address = await app.listen({ host: options.host, port });
+        process.stderr.write(`CRM on ${address} (${db.kind} ${db.location})\n`);
+        if (created)
+          process.stderr.write(`Created the vendor key file ${created} (owner-only; keep it safe).\n`);
+        if (boot.generatedKey) {
+          process.stderr.write(
+            `Created the default tenant. Its admin API key, shown this once:\n\n    ${boot.generatedKey}\n\n` +
+              'Keep it: only its hash is stored. Send it as "Authorization: Bearer <key>".\n',
+          );
+        } else if (boot.created) {
+          process.stderr.write('Created the default tenant with PARLEY_BOOTSTRAP_KEY as its admin key.\n');
+        }
+        const tenants = (await db.kysely
+          .selectFrom('crm_tenants')
+          .select(['id', 'name'])
+          .orderBy('created_at')
+          .execute()) as { id: string; name: string }[];
+        process.stderr.write("Parley vendor endpoints (give one to a person's agent):\n");
+        for (const t of tenants) process.stderr.write(`    ${address}${vendorPath(t.id)}  (${t.name})\n`);
+        const stop = async () => {
+          await app.close();
+          await db.close();
+        };
+        process.once('SIGINT', () => void stop());
+        process.once('SIGTERM', () => void stop());
+      },
+    );
   crm
     .command('seed')
     .description(
@@ -153,4 +200,18 @@ async function seedTenant(db: Database, name: string): Promise<string> {
   const tenantId = await createTenant(db, name);
   showKey(await addApiKey(db, tenantId, 'admin', 'seed'));
   return tenantId;
+}
+
+/** The server's master key from its key file, or a new one written owner-only (its path returned as created). */
+function loadOrCreateKey(path: string): { party: Party; created?: string } {
+  if (existsSync(path)) {
+    try {
+      return { party: parseKeyFile(readFileSync(path, 'utf8')) };
+    } catch (error) {
+      throw new CliError(`--vendor-key ${path}: ${(error as Error).message}`);
+    }
+  }
+  const party = Party.generate('parley-crm vendor key');
+  writeText(path, serializeKeyFile(party), true);
+  return { party, created: path };
 }
