@@ -1,4 +1,3 @@
-import type { LedgerReceipt } from '@parley/ledger';
 import type { Party } from '@parley/protocol';
 import type { AnyKysely } from '@parley/store';
 import type { Tenant } from './profile.js';
@@ -24,7 +23,7 @@ export interface EventPlan {
   /** Parley message type of the payload, or `data`. */
   messageType: string;
   records?: object[];
-  answer?(receipts: LedgerReceipt[]): Record<string, unknown>;
+  answer?: Record<string, unknown>;
   transient?: Record<string, unknown>;
   write(tx: AnyKysely): Promise<void>;
 }

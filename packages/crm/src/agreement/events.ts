@@ -83,8 +83,8 @@ export async function receiveEvent(ctx: VendorContext, tenant: Tenant, body: unk
     };
     const plan = await planFor(event, input);
     const acknowledged = acknowledgeSisaEvent(body as JlincEvent, vendor, { sisa, validated: event });
-    const receipts = await ctx.ledger.append([sisaEventRecord(acknowledged), ...(plan.records ?? [])]);
-    const answer = { acknowledged, ledger: receipts[0], ...plan.answer?.(receipts) };
+    const ledger = await ctx.ledger.append([sisaEventRecord(acknowledged), ...(plan.records ?? [])]);
+    const answer = { acknowledged, ledger, ...plan.answer };
     await ctx.db.kysely.transaction().execute(async (tx) => {
       await chain.persist(tx, now);
       await plan.write(tx);
@@ -99,7 +99,7 @@ export async function receiveEvent(ctx: VendorContext, tenant: Tenant, body: unk
           event_type: event.eventType,
           message_type: plan.messageType,
           response: JSON.stringify(answer),
-          ledger_index: receipts[0]?.index ?? null,
+          ledger_index: ledger.index,
           created_at: event.createdAt,
           received_at: now,
         })

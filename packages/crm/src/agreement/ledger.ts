@@ -62,12 +62,13 @@ export class AgreementLedger {
     return this.#log.size;
   }
 
-  /** Appends audit records (one commit, shared with concurrent callers) and returns a receipt for each. */
-  async append(records: readonly object[]): Promise<LedgerReceipt[]> {
-    const { firstIndex, count } = await this.#log.append(records);
-    const receipts: LedgerReceipt[] = [];
-    for (let i = 0; i < count; i++) receipts.push(await this.#log.receipt(firstIndex + i));
-    return receipts;
+  /**
+   * Appends audit records (one commit, shared with concurrent callers) and returns the receipt of the first:
+   * the record the answer names; the others are logged alongside it.
+   */
+  async append(records: readonly [object, ...object[]]): Promise<LedgerReceipt> {
+    const { firstIndex } = await this.#log.append(records);
+    return this.#log.receipt(firstIndex);
   }
 
   close(): Promise<void> {

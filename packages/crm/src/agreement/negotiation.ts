@@ -299,7 +299,7 @@ async function conclude(
     },
     vendor,
   );
-  const [ledger] = await ctx.ledger.append([
+  const ledger = await ctx.ledger.append([
     agreementRecord(agreement, c.sisaId),
     consentReceiptRecord(agreement.id, vendor.did, consentReceipt),
   ]);

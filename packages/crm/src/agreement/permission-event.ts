@@ -84,7 +84,7 @@ export function planPermissionEvent(input: EventInput): EventPlan {
   return {
     messageType: 'PermissionChange',
     records: [consentReceiptRecord(row.id, vendor.did, consentReceipt)],
-    answer: () => ({ consentReceipt }),
+    answer: { consentReceipt },
     async write(tx) {
       await tx
         .updateTable('crm_agreements')

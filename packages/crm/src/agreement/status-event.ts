@@ -88,7 +88,7 @@ async function planTermination(input: EventInput): Promise<EventPlan> {
   return {
     messageType: 'AgreementTermination',
     records: [terminationConfirmationRecord(confirmation, { fields: fields.length, records: events })],
-    answer: () => ({ confirmation }),
+    answer: { confirmation },
     ...(returnedData ? { transient: { returnedData } } : {}),
     async write(tx) {
       const before = await readResource(tx, INDIVIDUAL, tenant.id, row.partyId);
