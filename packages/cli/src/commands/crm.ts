@@ -40,7 +40,7 @@ export function crmCommand(): Command {
     )
     .option(
       '--ledger <file>',
-      'the ledger of agreements and events: a SQLite file or a postgres:// URL (default: parley-ledger.db ' +
+      'the ledger of agreements and events: a SQLite file or a postgres:// URL (default: parley-crm-ledger.db ' +
         'beside the database)',
     )
     .option('--ledger-origin <name>', "the ledger's origin (its name in checkpoints)", 'parley-crm/ledger')
@@ -70,7 +70,7 @@ export function crmCommand(): Command {
           db,
           logger: { level: process.env.LOG_LEVEL ?? 'info' },
           vendorKey,
-          ledger: { url: options.ledger ?? beside('parley-ledger.db'), origin: options.ledgerOrigin },
+          ledger: { url: options.ledger ?? beside('parley-crm-ledger.db'), origin: options.ledgerOrigin },
         });
         const address = await app.listen({ host: options.host, port });
         process.stderr.write(`CRM on ${address} (${db.kind} ${db.location})\n`);
