@@ -50,6 +50,10 @@ export class ProofError extends ProtocolError {
 export class AgreementError extends ProtocolError {
   readonly layer = 'agreement';
 }
+/** Intentcasts, decisions on them, offers and their acceptance. */
+export class IntentError extends ProtocolError {
+  readonly layer = 'intent';
+}
 /** Kantara consent receipts. */
 export class ReceiptError extends ProtocolError {
   readonly layer = 'receipt';

@@ -21,4 +21,5 @@ export * from './proof/data-integrity.js';
 export * from './parley/roster.js';
 export * from './parley/messages.js';
 export * from './parley/negotiation.js';
+export * from './parley/intent.js';
 export * from './receipt/consent-receipt.js';
