@@ -21,17 +21,29 @@ import {
   type InformationSharingAgreement,
   type PermissionChange,
   type Policy,
+  type OfferAcceptance,
+  type SignedIntentMessage,
   type SignedMessage,
   type SisaOffering,
+  type TermsEntry,
   type TermsAnswer,
   type ValidatedSisa,
 } from '@parley/protocol';
 import { Vault } from './vault/vault.js';
+import { AgentInputError } from './errors.js';
+export { AgentInputError } from './errors.js';
+import { Intents } from './intent/intents.js';
 import { fieldsFor, type Profile } from './profile/profile.js';
 import { policyConsents } from './profile/policies.js';
 import { VendorClient, VendorError, type VendorClientOptions } from './vendor/client.js';
 import { fromVendor, parseVendorIdentity, VendorAnswerError } from './vendor/identity.js';
-import { checkOutcome, chooseProposal, proffer, type NegotiationOutcome } from './relationship/negotiate.js';
+import {
+  checkOutcome,
+  chooseOfferProposal,
+  chooseProposal,
+  proffer,
+  type NegotiationOutcome,
+} from './relationship/negotiate.js';
 import { checkAcknowledgement } from './relationship/acknowledgement.js';
 import { OwnLedger } from './relationship/own-ledger.js';
 import { StateSaver, stateFromVault, type AgentState, type Preferences } from './relationship/state.js';
@@ -57,6 +69,8 @@ export interface AgentOptions {
   /** How long a change waits for first acknowledgements before answering (default 3 s). */
   firstAttemptWaitMs?: number;
   vendor?: VendorClientOptions;
+  /** The URL vendors reach this agent at, for answers to intentcasts (default: where it listens). */
+  publicUrl?: string;
 }
 
 /** How many past changes (with their deliveries) the dashboard can still list. */
@@ -68,18 +82,6 @@ const EVENT_TYPES: Record<EventKind, Delivery['eventType']> = {
   feedback: 'statusEvent',
   termination: 'statusEvent',
 };
-
-/** Input errors that name the field (the HTTP layer turns them into 400/404/409 problems). */
-export class AgentInputError extends Error {
-  constructor(
-    readonly status: number,
-    readonly field: string,
-    detail: string,
-  ) {
-    super(`${field}: ${detail}`);
-    this.name = 'AgentInputError';
-  }
-}
 
 /**
  * The person's agent: her vault, her relationships with vendors, and the sending of her signed events.
@@ -98,6 +100,9 @@ export class Agent {
   readonly #pending = new Map<string, Delivery[]>();
   readonly #options: AgentOptions;
   #seq = 0;
+  #publicUrl: string | undefined;
+  /** Her intentcasts and the vendors' answers. */
+  readonly intents: Intents;
 
   private constructor(vault: Vault, master: Party, ledger: OwnLedger, options: AgentOptions) {
     this.#vault = vault;
@@ -109,6 +114,21 @@ export class Agent {
     const deliveries = Object.values(this.#state.deliveries).sort((a, b) => a.seq - b.seq);
     this.#seq = deliveries.at(-1)?.seq ?? 0;
     for (const d of deliveries) if (d.status === 'pending') this.#enqueue(d);
+    this.#publicUrl = options.publicUrl;
+    this.intents = new Intents({
+      records: this.#state.intents,
+      identity: (label) => this.#me(label),
+      save: () => this.#saver.save(),
+      saveSoon: () => this.#saver.saveSoon(),
+      ledger,
+      ...(options.vendor ? { vendor: options.vendor } : {}),
+      replyTo: () => {
+        if (!this.#publicUrl)
+          throw new AgentInputError(409, 'publicUrl', 'the agent has no public URL for answers');
+        return `${this.#publicUrl}/intents/answers`;
+      },
+      connect: (input) => this.connect(input),
+    });
     this.#deliverer = new Deliverer(
       {
         queue: (id) => this.#queue(id),
@@ -141,6 +161,11 @@ export class Agent {
     return agent;
   }
 
+  /** The URL vendors reach this agent at (set when it starts listening, unless given). */
+  setPublicUrl(url: string): void {
+    this.#publicUrl ??= url.replace(/\/+$/, '');
+  }
+
   get ledgerVkey(): string {
     return this.#ledger.vkey;
   }
@@ -163,11 +188,19 @@ export class Agent {
   // --- connecting -------------------------------------------------------------------------------------
 
   /** Connects to a vendor by URL with a fresh pairwise identity, proffering her terms. */
-  async connect(input: { url: string; invitation?: string; fields?: string[] }): Promise<RelationshipView> {
+  async connect(input: {
+    url: string;
+    invitation?: string;
+    fields?: string[];
+    /** After taking an offer: its terms, and the signed acceptance naming the new relationship's identity. */
+    offer?: { terms: TermsEntry; accept: (relationshipDid: string) => SignedIntentMessage<OfferAcceptance> };
+  }): Promise<RelationshipView> {
     const client = new VendorClient(input.url, this.#options.vendor);
     const identity = await client.get();
     const vendor = fromVendor(() => parseVendorIdentity(identity));
-    const choice = chooseProposal(vendor, this.#state.preferences, this.#state.policies, input.fields);
+    const choice = input.offer
+      ? chooseOfferProposal(vendor, input.offer.terms, this.#state.policies, input.fields)
+      : chooseProposal(vendor, this.#state.preferences, this.#state.policies, input.fields);
     const id = randomUUID();
     const me = this.#me(id);
     const offered = await client.post('/offerings', {});
@@ -180,6 +213,7 @@ export class Agent {
       sisa,
       proposal,
       ...(input.invitation ? { invitation: input.invitation } : {}),
+      ...(input.offer ? { acceptance: input.offer.accept(me.did) } : {}),
     });
     const outcome = fromVendor(() => checkOutcome(answered, vendor, [proposal], proposal));
     const record: RelationshipRecord = {

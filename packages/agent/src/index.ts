@@ -1,6 +1,6 @@
 export * from './vault/envelope.js';
 export * from './vault/vault.js';
-export * from './agent.js';
+export { Agent, type AgentOptions } from './agent.js';
 export * from './views.js';
 export * from './profile/profile.js';
 export * from './profile/policies.js';
@@ -10,3 +10,5 @@ export * from './relationship/state.js';
 export * from './relationship/types.js';
 export * from './delivery/deliverer.js';
 export * from './http/server.js';
+export * from './errors.js';
+export * from './intent/intents.js';

@@ -18,6 +18,7 @@ import { Agent, AgentInputError, type AgentOptions } from '../agent.js';
 import { Profile } from '../profile/profile.js';
 import { VendorError } from '../vendor/client.js';
 import { VendorAnswerError } from '../vendor/identity.js';
+import { intentView } from '../intent/intents.js';
 
 const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
 
@@ -118,6 +119,77 @@ const DataQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+const Money = Type.Number({ minimum: 0, maximum: 1e12 });
+const NewIntent = Type.Object(
+  {
+    intent: Type.Object(
+      {
+        category: Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,100}$' }),
+        description: Type.String({ minLength: 1, maxLength: 1000 }),
+        tags: Type.Array(Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,100}$' }), {
+          maxItems: 20,
+          uniqueItems: true,
+        }),
+        brands: Type.Optional(
+          Type.Array(Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,100}$' }), {
+            minItems: 1,
+            maxItems: 20,
+            uniqueItems: true,
+          }),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+    price: Type.Object(
+      { min: Type.Optional(Money), max: Money, currency: Type.String({ pattern: '^[A-Z]{3}$' }) },
+      { additionalProperties: false },
+    ),
+    location: Type.Optional(
+      Type.Object(
+        {
+          country: Type.String({ pattern: '^[A-Z]{2}$' }),
+          region: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+          postCode: Type.Optional(Type.String({ minLength: 1, maxLength: 10 })),
+          radiusKm: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1000 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    validUntil: Type.String({ format: 'date-time' }),
+    terms: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
+        minItems: 1,
+        maxItems: 5,
+        uniqueItems: true,
+      }),
+    ),
+    vendors: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 2000 }), { maxItems: 5000, uniqueItems: true }),
+    ),
+  },
+  { additionalProperties: false },
+);
+const IntentId = Type.Object({ id: Type.String({ pattern: '^urn:uuid:[0-9a-f-]{36}$' }) });
+const OfferParams = Type.Object({
+  id: Type.String({ pattern: '^urn:uuid:[0-9a-f-]{36}$' }),
+  offerId: Type.String({ pattern: '^urn:uuid:[0-9a-f-]{36}$' }),
+});
+const AcceptOffer = Type.Object(
+  {
+    fields: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 200 }),
+    ),
+  },
+  { additionalProperties: false },
+);
+const FeedQuery = Type.Object(
+  {
+    after: Type.Optional(Type.String({ maxLength: 500 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+  },
+  { additionalProperties: false },
+);
+
 const ChangesQuery = Type.Object(
   { status: Type.Optional(Type.Literal('unconfirmed')) },
   { additionalProperties: false },
@@ -393,6 +465,58 @@ export async function buildAgentServer(agent: Agent, options: AgentServerOptions
         { schema: { tags, summary: 'Try every unconfirmed delivery now' } },
         async (_request, reply) => reply.code(202).send({ retrying: agent.retryAll() }),
       );
+      api.post<{ Body: Static<typeof NewIntent> }>(
+        '/intents',
+        {
+          schema: {
+            tags,
+            summary:
+              'Intentcast: what she wants, under her terms, with a one-off identity; pushed to the vendors named',
+            body: NewIntent,
+          },
+        },
+        async (request, reply) => {
+          const record = await agent.intents.create({
+            ...request.body,
+            validUntil: new Date(request.body.validUntil).toISOString(),
+          } as never);
+          return reply.code(201).header('location', `/api/v1/intents/${record.id}`).send(intentView(record));
+        },
+      );
+      api.get(
+        '/intents',
+        { schema: { tags, summary: 'Her intentcasts and the answers, newest first' } },
+        () => agent.intents.list().map(intentView),
+      );
+      api.get<{ Params: Static<typeof IntentId> }>(
+        '/intents/:id',
+        { schema: { tags, params: IntentId } },
+        async (request) => intentView(agent.intents.get(request.params.id)),
+      );
+      api.post<{ Params: Static<typeof OfferParams>; Body: Static<typeof AcceptOffer> }>(
+        '/intents/:id/offers/:offerId/acceptance',
+        {
+          schema: {
+            tags,
+            summary: 'Take an offer: an agreement under its terms releases the data the vendor needs',
+            params: OfferParams,
+            body: AcceptOffer,
+          },
+        },
+        async (request, reply) => {
+          const { intent, relationship } = await agent.intents.acceptOffer(
+            request.params.id,
+            request.params.offerId,
+            request.body.fields,
+          );
+          return reply.code(201).send({ intent: intentView(intent), relationship });
+        },
+      );
+      api.delete<{ Params: Static<typeof IntentId> }>(
+        '/intents/:id',
+        { schema: { tags, summary: 'Withdraw an intentcast; its offers close', params: IntentId } },
+        async (request) => intentView(await agent.intents.withdraw(request.params.id)),
+      );
       api.get<{ Querystring: Static<typeof EventsQuery> }>(
         '/events',
         {
@@ -406,6 +530,35 @@ export async function buildAgentServer(agent: Agent, options: AgentServerOptions
       );
     },
     { prefix: '/api/v1' },
+  );
+
+  // Public: her open intentcasts (no personal data in them) and the door for vendors' signed answers.
+  app.get<{ Querystring: Static<typeof FeedQuery> }>(
+    '/intents/feed',
+    {
+      schema: {
+        tags: ['public'],
+        summary: 'Her open intentcasts, oldest first, for vendors that follow her',
+        querystring: FeedQuery,
+        security: [],
+      },
+    },
+    async (request) => agent.intents.feed(request.query.after, request.query.limit ?? 100),
+  );
+  app.post(
+    '/intents/answers',
+    {
+      schema: {
+        tags: ['public'],
+        summary: "A vendor's signed decision (and offer) on one of her intentcasts",
+        security: [],
+      },
+      bodyLimit: 64 * 1024,
+    },
+    async (request, reply) => {
+      await agent.intents.receive(request.body);
+      return reply.code(202).send({ received: true });
+    },
   );
 
   if (options.dashboardDir && existsSync(options.dashboardDir)) {
@@ -443,6 +596,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   try {
     const app = await buildAgentServer(agent, { token, ...options });
     const address = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
+    agent.setPublicUrl(address);
     return {
       agent,
       app,

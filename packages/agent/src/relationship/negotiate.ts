@@ -29,6 +29,49 @@ export interface ProposalChoice {
   terms: TermsEntry[];
   purposes: Purpose[];
   fields: string[];
+  /** Days the vendor may keep the data; null for as long as the relationship lasts. */
+  retentionDays: number | null;
+}
+
+function chooseFields(vendor: VendorIdentity, onlyFields?: readonly string[]): string[] {
+  const asked = vendor.request.schema.fields.map((f) => f.name);
+  if (onlyFields) {
+    const unknown = onlyFields.find((f) => !asked.includes(f));
+    if (unknown !== undefined)
+      throw new AgreementError(
+        'fields',
+        `${vendor.name} does not ask for "${unknown}"; it asks for ${asked.join(', ')}`,
+      );
+  }
+  const fields = onlyFields ? asked.filter((f) => onlyFields.includes(f)) : asked;
+  if (fields.length === 0) throw new AgreementError('fields', 'choose at least one field to share');
+  return fields;
+}
+
+/**
+ * What she proffers after taking an offer: the offer's terms alone (the vendor bound itself to them), for
+ * the purposes those terms permit among those the vendor asks for (or, under "intent only", answering her
+ * intent), and no longer than those terms allow.
+ */
+export function chooseOfferProposal(
+  vendor: VendorIdentity,
+  terms: TermsEntry,
+  policies: readonly Policy[],
+  onlyFields?: readonly string[],
+): ProposalChoice {
+  const withheld = withheldPurposes(policies);
+  let purposes = vendor.request.purposes.filter((p) => !withheld.has(p) && terms.permissions[p] === 'yes');
+  if (purposes.length === 0 && terms.permissions.IntentResponse === 'yes') purposes = ['IntentResponse'];
+  if (purposes.length === 0)
+    throw new AgreementError(
+      'terms',
+      `${terms.code} permits none of the purposes ${vendor.name} asks for`,
+      'terms',
+    );
+  const asked = vendor.request.retentionDays;
+  const max = terms.maxRetentionDays;
+  const retentionDays = max === undefined ? asked : Math.min(asked ?? max, max);
+  return { terms: [terms], purposes, fields: chooseFields(vendor, onlyFields), retentionDays };
 }
 
 /**
@@ -50,17 +93,7 @@ export function chooseProposal(
       'policy',
     );
   }
-  const asked = vendor.request.schema.fields.map((f) => f.name);
-  if (onlyFields) {
-    const unknown = onlyFields.find((f) => !asked.includes(f));
-    if (unknown !== undefined)
-      throw new AgreementError(
-        'fields',
-        `${vendor.name} does not ask for "${unknown}"; it asks for ${asked.join(', ')}`,
-      );
-  }
-  const fields = onlyFields ? asked.filter((f) => onlyFields.includes(f)) : asked;
-  if (fields.length === 0) throw new AgreementError('fields', 'choose at least one field to share');
+  const fields = chooseFields(vendor, onlyFields);
   const terms: TermsEntry[] = [];
   for (const code of preferences.terms) {
     const entry = findTerms(code);
@@ -81,7 +114,7 @@ export function chooseProposal(
       'terms',
     );
   }
-  return { terms: terms.slice(0, 10), purposes, fields };
+  return { terms: terms.slice(0, 10), purposes, fields, retentionDays: vendor.request.retentionDays };
 }
 
 export function proffer(
@@ -96,7 +129,7 @@ export function proffer(
     terms: choice.terms,
     schema: { fields: vendor.request.schema.fields.filter((f) => choice.fields.includes(f.name)) as never },
     purposes: choice.purposes,
-    retentionDays: vendor.request.retentionDays,
+    retentionDays: choice.retentionDays,
     onwardSharing: { allowed: false },
   });
 }

@@ -2,6 +2,7 @@ import type { Vault, VaultContents } from '../vault/vault.js';
 import type { Policy } from '@parley/protocol';
 import type { Profile } from '../profile/profile.js';
 import type { ChangeRecord, Delivery, EventReceipt, RelationshipRecord } from './types.js';
+import type { IntentRecord } from '../intent/intents.js';
 
 export interface Preferences {
   /** Roster codes she proffers, in her order of preference. */
@@ -24,6 +25,7 @@ export interface AgentState {
   deliveries: Record<string, Delivery>;
   changes: Record<string, ChangeRecord>;
   receipts: Record<string, EventReceipt[]>;
+  intents: Record<string, IntentRecord>;
 }
 
 export function stateFromVault(contents: VaultContents): AgentState {
@@ -35,6 +37,7 @@ export function stateFromVault(contents: VaultContents): AgentState {
   const chains = contents.chains as Partial<{
     deliveries: Record<string, Delivery>;
     changes: Record<string, ChangeRecord>;
+    intents: Record<string, IntentRecord>;
   }>;
   return {
     profile: personal.profile ?? {},
@@ -44,6 +47,7 @@ export function stateFromVault(contents: VaultContents): AgentState {
     deliveries: chains.deliveries ?? {},
     changes: chains.changes ?? {},
     receipts: contents.receipts as Record<string, EventReceipt[]>,
+    intents: chains.intents ?? {},
   };
 }
 
@@ -109,7 +113,8 @@ export class StateSaver {
       ...this.#base,
       personalData: { profile: s.profile, policies: s.policies, preferences: s.preferences },
       agreements: s.relationships as Record<string, unknown>,
-      chains: { deliveries: s.deliveries, changes: s.changes },
+      // Intentcasts and their answers sit with the event chains: signed messages in order.
+      chains: { deliveries: s.deliveries, changes: s.changes, intents: s.intents },
       receipts: s.receipts as Record<string, unknown>,
     });
   }
