@@ -29,6 +29,7 @@ import {
   type TermsAnswer,
   type ValidatedSisa,
 } from '@parley/protocol';
+import type { LedgerReceipt } from '@parley/ledger';
 import { Vault } from './vault/vault.js';
 import { AgentInputError } from './errors.js';
 export { AgentInputError } from './errors.js';
@@ -429,6 +430,17 @@ export class Agent {
         receiptVerified: true,
         ...(r.consentReceipt ? { consentReceipt: r.consentReceipt } : {}),
       }));
+  }
+
+  /** The vendor's ledger receipts of every acknowledged event of a relationship, oldest first. */
+  receiptsOf(id: string): LedgerReceipt[] {
+    this.#get(id);
+    return (this.#state.receipts[id] ?? []).map((r) => r.vendorLedger);
+  }
+
+  /** The vendor's ledger receipt of the agreement, when there is one. */
+  agreementReceiptOf(id: string): LedgerReceipt | undefined {
+    return this.#get(id).agreementLedger;
   }
 
   /** Waits until nothing is being sent (tests and benchmarks). */

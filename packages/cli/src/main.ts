@@ -7,6 +7,7 @@ import { ledgerCommand } from './commands/ledger.js';
 import { crmCommand } from './commands/crm.js';
 import { agentCommand } from './commands/agent.js';
 import { walkthroughCommand } from './commands/walkthrough.js';
+import { demoCommand, upCommand } from './commands/demo.js';
 import { describeError } from './io.js';
 
 export function program(): Command {
@@ -16,6 +17,8 @@ export function program(): Command {
         'Every command has --help.',
     )
     .version('0.1.0')
+    .addCommand(upCommand())
+    .addCommand(demoCommand())
     .addCommand(walkthroughCommand())
     .addCommand(jlincCommand())
     .addCommand(receiptCommand())
