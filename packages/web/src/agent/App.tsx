@@ -1,10 +1,13 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { AgentApi, ApiError, describeError, forgetToken } from './api';
-import type { Change, Me, RecentEvent, Relationship } from './types';
+import type { Change, Intent, Me, RecentEvent, Relationship } from './types';
 import { useChangeTracker } from './useChangeTracker';
+import { useIntents } from './useIntents';
 import { ChangeStatus } from './components/ChangeStatus';
 import { ConnectForm } from './components/ConnectForm';
 import { ErrorMessage } from './components/ErrorMessage';
+import { IntentForm, type KnownVendor } from './components/IntentForm';
+import { IntentList } from './components/IntentList';
 import { PoliciesForm } from './components/PoliciesForm';
 import { ProfileForm } from './components/ProfileForm';
 import { RecentEvents } from './components/RecentEvents';
@@ -22,7 +25,28 @@ function NoToken() {
   );
 }
 
-/** The person's dashboard: her vendors, her details and policies, and what happened to each change. */
+/**
+ * The vendors she could push an intent to: those she has a relationship with, then those that answered an
+ * earlier intent; none chosen in advance.
+ */
+function knownVendors(relationships: Relationship[] | null, intents: Intent[] | null): KnownVendor[] {
+  const known = new Map<string, KnownVendor>();
+  for (const r of relationships ?? []) {
+    if (!known.has(r.url)) known.set(r.url, { url: r.url, name: r.vendor.name, why: 'your vendor' });
+  }
+  for (const i of intents ?? []) {
+    for (const a of i.answers) {
+      if (!known.has(a.vendor.url))
+        known.set(a.vendor.url, { url: a.vendor.url, name: a.vendor.name, why: 'answered an intent' });
+    }
+  }
+  return [...known.values()];
+}
+
+/**
+ * The person's dashboard: her vendors, what she wants and the offers she got, her details and policies, and
+ * what happened to each change.
+ */
 export function App({ token }: { token: string | null }) {
   const api = useMemo(() => (token ? new AgentApi(token) : null), [token]);
   const [me, setMe] = useState<Me | null>(null);
@@ -49,6 +73,11 @@ export function App({ token }: { token: string | null }) {
   }, [api]);
 
   const tracker = useChangeTracker(api, () => void reload());
+  const intents = useIntents(api);
+  const vendorChoices = useMemo(
+    () => knownVendors(relationships, intents.intents),
+    [relationships, intents.intents],
+  );
 
   useEffect(() => {
     void reload();
@@ -69,6 +98,8 @@ export function App({ token }: { token: string | null }) {
         <nav aria-label="Sections">
           <a href="#vendors">Vendors</a>
           <a href="#connect">Connect</a>
+          <a href="#want">I want…</a>
+          <a href="#intents">My intents</a>
           <a href="#details">My details</a>
           <a href="#policies">Policies</a>
           <a href="#events">Recent events</a>
@@ -114,6 +145,30 @@ export function App({ token }: { token: string | null }) {
         <section id="connect" aria-labelledby="connect-title">
           <h2 id="connect-title">Connect to a vendor</h2>
           <ConnectForm api={api} onConnected={() => void reload()} />
+        </section>
+
+        <section id="want" aria-labelledby="want-title">
+          <h2 id="want-title">I want…</h2>
+          <IntentForm api={api} knownVendors={vendorChoices} onCreated={intents.upsert} />
+        </section>
+
+        <section id="intents" aria-labelledby="intents-title">
+          <h2 id="intents-title">
+            My intents{' '}
+            {intents.intents ? (
+              <span className="muted" data-testid="intent-count">
+                ({intents.intents.length})
+              </span>
+            ) : null}
+          </h2>
+          <ErrorMessage message={intents.error} testId="intents-error" />
+          <IntentList
+            api={api}
+            intents={intents.intents}
+            relationships={relationships}
+            onChanged={intents.upsert}
+            onRelationship={() => void reload()}
+          />
         </section>
 
         <section id="details" aria-labelledby="details-title">

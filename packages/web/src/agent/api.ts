@@ -1,4 +1,5 @@
-// The dashboard's client of the agent's API (docs/relationships.md, "The agent's API"). Every call carries
+// The dashboard's client of the agent's API (docs/relationships.md, "The agent's API", and
+// docs/intentcasting.md, "The agent's endpoints"). Every call carries
 // `Authorization: Bearer {token}`; the token comes from the URL fragment `#token=…` the agent printed, is kept in
 // sessionStorage (this tab only) and taken out of the address bar. Errors are RFC 9457 problem+json: an
 // ApiError carries the `detail` the agent wrote for a person to act on.
@@ -6,7 +7,10 @@ import type {
   Change,
   DataDisposition,
   FeedbackInput,
+  Intent,
   Me,
+  NewIntent,
+  OfferAcceptanceResult,
   PermissionsUpdate,
   Policy,
   Profile,
@@ -182,5 +186,33 @@ export class AgentApi {
 
   events(limit = 50): Promise<RecentEvent[]> {
     return this.#json('GET', `/events?limit=${limit}`);
+  }
+
+  /** Intentcasts a wish with a one-off identity; answered with the intent and the answers of those pushed to. */
+  createIntent(input: NewIntent): Promise<Intent> {
+    return this.#json('POST', '/intents', input);
+  }
+
+  /** Her intentcasts, newest first. */
+  intents(): Promise<Intent[]> {
+    return this.#json('GET', '/intents');
+  }
+
+  intent(id: string): Promise<Intent> {
+    return this.#json('GET', `/intents/${encodeURIComponent(id)}`);
+  }
+
+  /** Takes one offer: an agreement under its terms, a relationship with the vendor, the other offers closed. */
+  acceptOffer(intentId: string, offerId: string): Promise<OfferAcceptanceResult> {
+    return this.#json(
+      'POST',
+      `/intents/${encodeURIComponent(intentId)}/offers/${encodeURIComponent(offerId)}/acceptance`,
+      {},
+    );
+  }
+
+  /** Withdraws an intentcast: it leaves her feed and its offers close. */
+  withdrawIntent(id: string): Promise<Intent> {
+    return this.#json('DELETE', `/intents/${encodeURIComponent(id)}`);
   }
 }

@@ -1,5 +1,15 @@
 // Words the person reads: policy names, event kinds, statuses and values written out.
-import type { Channel, DeliveryStatus, Policy, PostalAddress, RelationshipStatus } from './types';
+import type {
+  Channel,
+  DeliveryStatus,
+  IntentDecisionKind,
+  IntentStatus,
+  OfferStatus,
+  Policy,
+  PostalAddress,
+  PushStatus,
+  RelationshipStatus,
+} from './types';
 
 export const POLICY_LABELS: Record<Policy, string> = {
   NoThirdPartyMail: 'No third-party mail, on any channel',
@@ -63,6 +73,61 @@ export const DELIVERY_STATUS_LABELS: Record<DeliveryStatus, string> = {
   failed: 'failed',
 };
 
+export const INTENT_STATUS_LABELS: Record<IntentStatus, string> = {
+  open: 'Open',
+  accepted: 'Offer taken',
+  closed: 'Withdrawn',
+  expired: 'Expired',
+};
+
+export const DECISION_LABELS: Record<IntentDecisionKind, string> = {
+  accept: 'Accepted',
+  counter: 'Countered',
+  reject: 'Rejected',
+};
+
+export const OFFER_STATUS_LABELS: Record<OfferStatus, string> = {
+  open: 'open',
+  accepted: 'taken',
+  closed: 'closed',
+  expired: 'expired',
+};
+
+export const PUSH_STATUS_LABELS: Record<PushStatus, string> = {
+  answered: 'answered',
+  pending: 'deciding',
+  failed: 'failed',
+};
+
+/** An amount in a currency, the way her browser writes money. */
+export function formatMoney(amount: number, currency: string): string {
+  try {
+    return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(amount);
+  } catch {
+    return `${amount} ${currency}`;
+  }
+}
+
+/** A DID in a few characters (its method and the two ends of its key); the whole one in a tooltip. */
+export function shortDid(did: string): string {
+  const key = did.split(':').at(-1) ?? did;
+  if (key.length <= 12) return did;
+  const method = did.slice(0, did.length - key.length);
+  return `${method}${key.slice(0, 6)}…${key.slice(-4)}`;
+}
+
+/** How long until `iso`, roughly: "in 14 days", "in 3 hours", "expired". */
+export function timeLeft(iso: string, now = Date.now()): string {
+  const ms = Date.parse(iso) - now;
+  if (Number.isNaN(ms)) return '';
+  if (ms <= 0) return 'expired';
+  const minutes = Math.round(ms / 60_000);
+  if (minutes < 60) return minutes <= 1 ? 'in a minute' : `in ${minutes} minutes`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 48) return hours === 1 ? 'in an hour' : `in ${hours} hours`;
+  return `in ${Math.round(hours / 24)} days`;
+}
+
 export function purposeLabel(purpose: string): string {
   return PURPOSE_LABELS[purpose] ?? purpose;
 }
@@ -82,6 +147,15 @@ export function formatTime(iso: string | undefined): string {
   return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
 }
 
+/** A day, the way her browser writes dates (the time is in the element's title). */
+export function formatDate(iso: string | undefined): string {
+  if (!iso) return '';
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime())
+    ? iso
+    : date.toLocaleDateString(undefined, { day: 'numeric', month: 'short', year: 'numeric' });
+}
+
 function isAddress(value: unknown): value is PostalAddress {
   return typeof value === 'object' && value !== null && 'street1' in value && 'city' in value;
 }
@@ -98,4 +172,14 @@ export function formatValue(value: unknown): string {
   if (isAddress(value)) return formatAddress(value);
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
+}
+
+/** The element id of an intent's card, for links to it. */
+export function intentAnchor(id: string): string {
+  return `intent-${id.replace(/^urn:uuid:/, '')}`;
+}
+
+/** The element id of a vendor's row, for links to it. */
+export function relationshipAnchor(id: string): string {
+  return `relationship-${id}`;
 }

@@ -153,3 +153,110 @@ export interface FeedbackInput {
 }
 
 export type DataDisposition = 'return' | 'destroy';
+
+// Intentcasting (docs/intentcasting.md, "The agent's endpoints"): what she wants, the vendors' answers, offers.
+
+/** The terms she can intentcast under, in the order the form offers them (her preferences' default order). */
+export const INTENT_TERMS = [
+  { code: 'PDC-INTENT', title: 'Intent only' },
+  { code: '2P-30D', title: 'Second-party use, 30 days' },
+] as const;
+
+export interface IntentWhat {
+  category: string;
+  description: string;
+  tags: string[];
+  brands?: string[];
+}
+
+export interface PriceRange {
+  min?: number;
+  max: number;
+  currency: string;
+}
+
+/** Where, coarsely: a country and perhaps a region. Never an address. */
+export interface IntentLocation {
+  country: string;
+  region?: string;
+  postCode?: string;
+  radiusKm?: number;
+}
+
+export interface NewIntent {
+  intent: IntentWhat;
+  price: PriceRange;
+  location?: IntentLocation;
+  validUntil: string;
+  terms?: string[];
+  vendors?: string[];
+}
+
+export interface TermsRef {
+  code: string;
+  title: string;
+}
+
+export interface OfferItem {
+  sku: string;
+  name: string;
+  quantity: number;
+  unitPrice: number;
+}
+
+export type OfferStatus = 'open' | 'accepted' | 'closed' | 'expired';
+
+export interface IntentOffer {
+  id: string;
+  items: OfferItem[];
+  total: { amount: number; currency: string };
+  /** Given by the agent (the terms of the decision the offer follows). */
+  terms?: TermsRef;
+  validUntil: string;
+  status: OfferStatus;
+  note?: string;
+}
+
+export type IntentDecisionKind = 'accept' | 'counter' | 'reject';
+
+export interface IntentAnswer {
+  vendor: { name: string; url: string; did?: string };
+  decision: IntentDecisionKind;
+  terms?: TermsRef;
+  reason?: string;
+  offer?: IntentOffer;
+  receiptVerified: boolean;
+  receivedAt: string;
+}
+
+export type PushStatus = 'answered' | 'pending' | 'failed';
+
+export interface IntentPush {
+  vendor: string;
+  status: PushStatus;
+  error?: string;
+}
+
+export type IntentStatus = 'open' | 'accepted' | 'closed' | 'expired';
+
+export interface Intent {
+  id: string;
+  status: IntentStatus;
+  /** The one-off identity this intent was signed with. */
+  did: string;
+  createdAt: string;
+  validFrom?: string;
+  validUntil: string;
+  intent: IntentWhat;
+  price: PriceRange;
+  location?: IntentLocation;
+  terms: TermsRef[];
+  answers: IntentAnswer[];
+  pushes: IntentPush[];
+  relationshipId?: string;
+}
+
+export interface OfferAcceptanceResult {
+  intent: Intent;
+  relationship: Relationship;
+}

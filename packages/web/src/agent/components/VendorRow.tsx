@@ -1,5 +1,11 @@
 import type { AgentApi } from '../api';
-import { RELATIONSHIP_STATUS_LABELS, formatTime, purposeLabel, retentionLabel } from '../labels';
+import {
+  RELATIONSHIP_STATUS_LABELS,
+  formatTime,
+  purposeLabel,
+  relationshipAnchor,
+  retentionLabel,
+} from '../labels';
 import type { ChangeTracker } from '../useChangeTracker';
 import type { Relationship } from '../types';
 import { CounterOffer } from './CounterOffer';
@@ -24,6 +30,7 @@ export function VendorRow({ api, relationship: r, tracker, onUpdated }: Props) {
   return (
     <article
       className={`vendor vendor-${r.status}`}
+      id={relationshipAnchor(r.id)}
       aria-labelledby={headingId}
       data-testid={`vendor-${r.vendor.name}`}
     >
