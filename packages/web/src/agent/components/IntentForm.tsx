@@ -64,17 +64,22 @@ function plural(n: number, one: string, many = `${one}s`): string {
 
 /** What happened right after the intentcast: its one-off identity and how each vendor pushed to took it. */
 function summary(intent: Intent): string {
-  const by = (status: string) => intent.pushes.filter((p) => p.status === status).length;
-  const parts = [
-    `Intentcast with the one-off identity ${shortDid(intent.did)}.`,
+  const count = (status: string) => intent.pushes.filter((p) => p.status === status).length;
+  const outcomes = [
+    [count('answered'), 'answered'],
+    [count('pending'), 'deciding (their answers will appear below)'],
+    [count('failed'), 'failed'],
+  ] as const;
+  const pushed =
     intent.pushes.length === 0
       ? 'Not pushed to any vendor: vendors that follow your feed can answer it.'
-      : `Pushed to ${plural(intent.pushes.length, 'vendor')}: ${by('answered')} answered` +
-        (by('pending') ? `, ${by('pending')} deciding` : '') +
-        (by('failed') ? `, ${by('failed')} failed` : '') +
-        '.',
-  ];
-  return parts.join(' ');
+      : `Pushed to ${plural(intent.pushes.length, 'vendor')}: ` +
+        outcomes
+          .filter(([n]) => n > 0)
+          .map(([n, what]) => `${n} ${what}`)
+          .join(', ') +
+        '.';
+  return `Intentcast with the one-off identity ${shortDid(intent.did)}. ${pushed}`;
 }
 
 /**
