@@ -20,3 +20,4 @@ export * from './insight/queries.js';
 export * from './insight/routes.js';
 export * from './insight/migrations.js';
 export * from './agreement/index.js';
+export * from './intent/index.js';

@@ -71,6 +71,12 @@ export class AgreementLedger {
     return this.#log.receipt(firstIndex);
   }
 
+  /** Appends audit records (one commit) and returns the receipt of each, in order. */
+  async appendEach(records: readonly [object, ...object[]]): Promise<LedgerReceipt[]> {
+    const { firstIndex } = await this.#log.append(records);
+    return Promise.all(records.map((_, i) => this.#log.receipt(firstIndex + i)));
+  }
+
   close(): Promise<void> {
     return this.#log.close();
   }

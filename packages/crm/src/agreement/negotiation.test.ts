@@ -44,8 +44,10 @@ for (const database of testDatabases()) {
       ['givenName', 'familyName', 'email!', 'phone', 'postalAddress'],
     );
     assert.deepEqual(Object.keys(vendor.body).sort(), [
+      'categories',
       'controller',
       'did',
+      'intentPolicy',
       'ledger',
       'name',
       'policy',

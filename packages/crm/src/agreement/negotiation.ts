@@ -27,7 +27,14 @@ import { consumeInvitation, findInvitation } from './invitations.js';
 import { agreementRecord, consentReceiptRecord } from './ledger.js';
 import type { Tenant } from './profile.js';
 import { insertResource, readResource, updateResource } from './records.js';
-import { vendorOf, vendorPath, type Permissions, type VendorContext } from './vendor.js';
+import {
+  vendorOf,
+  vendorPath,
+  type BoundOffer,
+  type OfferAcceptances,
+  type Permissions,
+  type VendorContext,
+} from './vendor.js';
 
 /** `POST {vendor}/offerings`: a fresh SISA offering for the roster terms the vendor accepts first. */
 export function offering(ctx: VendorContext, tenant: Tenant): SisaOffering {
@@ -56,12 +63,14 @@ function members(body: unknown, required: string[], optional: string[] = []): Re
 }
 
 const negotiationKey = (tenantId: string, sisaId: string) => `negotiation:${tenantId}:${sisaId}`;
+const offerKey = (tenantId: string, offerId: string) => `offer:${tenantId}:${offerId}`;
 
 /**
  * `POST {vendor}/negotiations`: checks the SISA (its own offering, the person's signature), the proposal
  * (signed by the SISA's rights holder, to this vendor), that the SISA was never used, and answers by the
  * tenant's policy, refusing a proposal whose schema lacks a field the vendor requires. The same request sent
- * again gets the same answer.
+ * again gets the same answer. With an `acceptance` of one of the vendor's offers (intentcasting), the offer's
+ * terms are accepted instead of the policy's, and the offer is taken with the agreement (one at a time).
  */
 export async function proffer(
   ctx: VendorContext,
@@ -69,7 +78,7 @@ export async function proffer(
   body: unknown,
 ): Promise<{ location: string; answer: NegotiationAnswer }> {
   const vendor = vendorOf(ctx, tenant);
-  const b = members(body, ['sisa', 'proposal'], ['invitation']);
+  const b = members(body, ['sisa', 'proposal'], ctx.offers ? ['invitation', 'acceptance'] : ['invitation']);
   const sisa = checked('sisa', () => validateSisa(b.sisa));
   checked('sisa', () => checkOfferIsOwn(sisa, vendor, 'acceptedSisaJwt.payload.offeredSisaJwt.payload'));
   const proposal = checked('proposal', () =>
@@ -86,6 +95,8 @@ export async function proffer(
     throw refused(422, "proposal.from: is not the SISA's rights holder", 'proposal.from', 'wrong-party');
   if (proposal.to !== vendor.did)
     throw refused(422, `proposal.to: expected this vendor, ${vendor.did}`, 'proposal.to', 'wrong-party');
+  const offers = ctx.offers as OfferAcceptances;
+  const accepted = b.acceptance === undefined ? undefined : offers.validate(b.acceptance);
   const invitation =
     b.invitation === undefined ? undefined : await findInvitation(ctx.db.kysely, tenant.id, b.invitation);
   const location = `${vendorPath(tenant.id)}/negotiations/${encodeURIComponent(proposal.id)}`;
@@ -111,7 +122,18 @@ export async function proffer(
         sisaUsed ? 'sisa-used' : 'duplicate',
       );
     }
-    const reply = policyAnswer(tenant, proposal, vendor);
+    if (accepted) {
+      return ctx.lock.run(offerKey(tenant.id, accepted.offerId), async () =>
+        decide(await offers.bind(tenant, vendor, b.acceptance, proposal)),
+      );
+    }
+    return decide(undefined);
+  });
+
+  async function decide(
+    offer: BoundOffer | undefined,
+  ): Promise<{ location: string; answer: NegotiationAnswer }> {
+    const reply = policyAnswer(tenant, proposal, vendor, offer);
     const now = new Date().toISOString();
     const row = {
       tenant_id: tenant.id,
@@ -137,6 +159,7 @@ export async function proffer(
         sisaId: sisa.sisaId,
         sisaText: row.sisa,
         invitationHash: invitation?.hash ?? null,
+        ...(offer ? { offer } : {}),
         negotiation: (tx, response) =>
           tx
             .insertInto('crm_agreement_negotiations')
@@ -154,14 +177,20 @@ export async function proffer(
       .values({ ...row, status: result.status, agreement_id: null, response: JSON.stringify(result) })
       .execute();
     return { location, answer: result };
-  });
+  }
 }
 
 /**
  * The vendor's answer: a rejection naming the missing fields when the proposal's schema lacks one the vendor
- * requires; otherwise its policy (and a rejection when the policy's counter cannot hold the proposal).
+ * requires; otherwise the terms of the offer she took, or its policy (and a rejection when those terms, or
+ * the policy's counter, cannot hold the proposal).
  */
-function policyAnswer(tenant: Tenant, proposal: SignedMessage<TermsProposal>, vendor: Party) {
+function policyAnswer(
+  tenant: Tenant,
+  proposal: SignedMessage<TermsProposal>,
+  vendor: Party,
+  offer?: BoundOffer,
+) {
   const offered = new Set(proposal.schema.fields.map((f) => f.name));
   const missing = tenant.profile.request.schema.fields.filter((f) => f.required && !offered.has(f.name));
   if (missing.length > 0) {
@@ -172,6 +201,7 @@ function policyAnswer(tenant: Tenant, proposal: SignedMessage<TermsProposal>, ve
     });
   }
   try {
+    if (offer) return answer(proposal, vendor, { decision: 'accept', terms: offer.termsId });
     return answerByPolicy(proposal, vendor, tenant.profile.policy);
   } catch (error) {
     if (!(error instanceof AgreementError)) throw error;
@@ -272,6 +302,8 @@ interface Conclusion {
   sisaId: string;
   sisaText: string;
   invitationHash: string | null;
+  /** The offer she took (intentcasting): logged and taken with the agreement. */
+  offer?: BoundOffer;
   /** Records the negotiation's outcome inside the agreement's transaction. */
   negotiation(tx: AnyKysely, response: string): Promise<unknown>;
 }
@@ -302,6 +334,7 @@ async function conclude(
   const ledger = await ctx.ledger.append([
     agreementRecord(agreement, c.sisaId),
     consentReceiptRecord(agreement.id, vendor.did, consentReceipt),
+    ...(c.offer?.records(agreement.id) ?? []),
   ]);
   const result: NegotiationAnswer = {
     status: 'agreed',
@@ -359,6 +392,7 @@ async function conclude(
       })
       .execute();
     await c.negotiation(tx, JSON.stringify(result));
+    await c.offer?.conclude(tx, agreement.id, partyId, now);
   });
   return result;
 }

@@ -14,6 +14,12 @@ import {
 } from '@parley/protocol';
 import type { Database } from '@parley/store';
 import { unprocessable } from '../http/problem.js';
+import {
+  checkIntentPolicy,
+  DEFAULT_INTENT_POLICY,
+  INTENT_POLICY_SCHEMA,
+  type VendorIntentPolicy,
+} from '../intent/policy.js';
 
 export const PUBLICATION_KINDS = ['newsletter', 'publication', 'service'] as const;
 
@@ -31,6 +37,8 @@ export interface VendorProfile {
   policy: TermsPolicy;
   request: { schema: DataSchema; purposes: Purpose[]; retentionDays: number | null };
   publications: Publication[];
+  /** How it answers intentcasts (docs/intentcasting.md). */
+  intentPolicy: VendorIntentPolicy;
   /** The jurisdiction its consent receipts name (KI-CR `jurisdiction`). */
   jurisdiction: string;
   /** The service its consent receipts name. */
@@ -42,7 +50,8 @@ const NOT_SET = 'not set';
 
 /**
  * Until the admin sets a profile: the tenant's name, the SD-BASE family accepted, and a request for the
- * person's name, e-mail (required), phone and postal address for ServiceDelivery.
+ * person's name, e-mail (required), phone and postal address for ServiceDelivery; intentcasts answered
+ * automatically under PDC-INTENT or 2P-30D.
  */
 export function defaultProfile(tenantName: string): VendorProfile {
   return {
@@ -71,10 +80,16 @@ export function defaultProfile(tenantName: string): VendorProfile {
       retentionDays: null,
     },
     publications: [],
+    intentPolicy: defaultIntentPolicy(),
     jurisdiction: NOT_SET,
     service: tenantName,
   };
 }
+
+const defaultIntentPolicy = (): VendorIntentPolicy => ({
+  ...DEFAULT_INTENT_POLICY,
+  accepts: [...DEFAULT_INTENT_POLICY.accepts],
+});
 
 const str = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength });
 
@@ -175,6 +190,7 @@ export const VENDOR_PROFILE_SCHEMA = {
         },
       },
     },
+    intentPolicy: INTENT_POLICY_SCHEMA,
     jurisdiction: { ...str(100), description: 'Named by consent receipts (default: not set)' },
     service: { ...str(200), description: 'The service consent receipts name (default: the vendor name)' },
   },
@@ -192,7 +208,7 @@ const dotted = (field: string) => field.replace(/\[(\d+)\]/g, '.$1');
  * it is signed, which runs them). Returns the profile to store; throws a 422 naming the member.
  */
 export function checkProfile(
-  input: Omit<VendorProfile, 'jurisdiction' | 'service'> & Partial<VendorProfile>,
+  input: Omit<VendorProfile, 'jurisdiction' | 'service' | 'intentPolicy'> & Partial<VendorProfile>,
   vendor: Party,
 ): VendorProfile {
   const code = (name: string, field: string) => {
@@ -247,6 +263,7 @@ export function checkProfile(
     policy,
     request: input.request,
     publications: input.publications,
+    intentPolicy: input.intentPolicy ? checkIntentPolicy(input.intentPolicy) : defaultIntentPolicy(),
     jurisdiction: input.jurisdiction ?? NOT_SET,
     service: input.service ?? input.name,
   };
@@ -286,7 +303,7 @@ export class VendorProfiles {
     const tenant = row && {
       id: row.id,
       name: row.name,
-      profile: row.profile ? (JSON.parse(row.profile) as VendorProfile) : defaultProfile(row.name),
+      profile: row.profile ? storedProfile(row.profile) : defaultProfile(row.name),
     };
     if (this.#cache.size >= 10_000) this.#cache.clear();
     this.#cache.set(tenantId, { tenant, expires: now + this.#ttlMs });
@@ -304,11 +321,21 @@ export class VendorProfiles {
   }
 }
 
-/** `GET {vendor}`: who the vendor is, what it accepts and asks for, and its ledger. */
+/** A stored profile; one stored before intent policies existed gets the default. */
+function storedProfile(text: string): VendorProfile {
+  const profile = JSON.parse(text) as VendorProfile;
+  return profile.intentPolicy ? profile : { ...profile, intentPolicy: defaultIntentPolicy() };
+}
+
+/**
+ * `GET {vendor}`: who the vendor is, what it accepts and asks for, how it answers intentcasts and the
+ * categories of its catalogue, and its ledger.
+ */
 export function vendorDocument(
   profile: VendorProfile,
   vendor: Party,
   ledger: { origin: string; vkey: string },
+  categories: string[] = [],
 ) {
   return {
     did: vendor.did,
@@ -317,6 +344,8 @@ export function vendorDocument(
     policy: profile.policy,
     request: profile.request,
     publications: profile.publications,
+    intentPolicy: profile.intentPolicy,
+    categories,
     ledger: { origin: ledger.origin, vkey: ledger.vkey },
   };
 }

@@ -7,7 +7,13 @@ import { protocolProblem, refused } from './errors.js';
 import { receiveEvent } from './events.js';
 import { createInvitation, INVITATION_DAYS } from './invitations.js';
 import { answerCounter, offering, proffer } from './negotiation.js';
-import { checkProfile, VENDOR_PROFILE_SCHEMA, vendorDocument, type VendorProfile } from './profile.js';
+import {
+  checkProfile,
+  VENDOR_PROFILE_SCHEMA,
+  vendorDocument,
+  type Tenant,
+  type VendorProfile,
+} from './profile.js';
 import { vendorOf, vendorPath, type VendorContext } from './vendor.js';
 
 /** Vendor endpoint bodies: at most 1 MiB (docs/relationships.md). */
@@ -26,6 +32,34 @@ const tenantParams = {
 const signedBody = (description: string) => ({ type: 'object', description });
 
 /**
+ * Bodies from another party, parsed strictly (duplicate members, lone surrogates and deep nesting refused,
+ * at most `limit`): for an encapsulated Fastify scope of vendor endpoint routes.
+ */
+export function strictJsonBodies(scope: FastifyInstance, limit = VENDOR_BODY_LIMIT): void {
+  scope.removeContentTypeParser('application/json');
+  scope.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string', bodyLimit: limit },
+    (_request, text, done) => {
+      if (text === '') return done(null, undefined);
+      try {
+        done(null, parseStrictJson(text as string, { field: 'body', maxLength: limit }));
+      } catch (error) {
+        done(error instanceof ProtocolError ? protocolProblem(error) : (error as Error), undefined);
+      }
+    },
+  );
+}
+
+/** The tenant of a `{vendor}` route (`:tenantId`), or 404 `unknown-vendor`. */
+export async function vendorTenant(ctx: VendorContext, request: FastifyRequest): Promise<Tenant> {
+  const { tenantId } = request.params as { tenantId: string };
+  const tenant = await ctx.profiles.tenant(tenantId);
+  if (!tenant) throw refused(404, `tenantId: no vendor ${tenantId} here`, 'tenantId', 'unknown-vendor');
+  return tenant;
+}
+
+/**
  * The vendor endpoint of every tenant (`/parley/v1/vendors/{tenantId}`, no API key: signatures authenticate)
  * and the staff routes that set it up (`/crm/v1/vendorProfile`, `/crm/v1/agreementInvitations`, with an API
  * key). Bodies of the vendor endpoint are parsed strictly (duplicate members, lone surrogates and deep nesting
@@ -33,26 +67,8 @@ const signedBody = (description: string) => ({ type: 'object', description });
  */
 export async function registerAgreementRoutes(app: FastifyInstance, ctx: VendorContext): Promise<void> {
   await app.register(async (scope) => {
-    scope.removeContentTypeParser('application/json');
-    scope.addContentTypeParser(
-      'application/json',
-      { parseAs: 'string', bodyLimit: VENDOR_BODY_LIMIT },
-      (_request, text, done) => {
-        if (text === '') return done(null, undefined);
-        try {
-          done(null, parseStrictJson(text as string, { field: 'body', maxLength: VENDOR_BODY_LIMIT }));
-        } catch (error) {
-          done(error instanceof ProtocolError ? protocolProblem(error) : (error as Error), undefined);
-        }
-      },
-    );
-
-    const tenantOf = async (request: FastifyRequest) => {
-      const { tenantId } = request.params as { tenantId: string };
-      const tenant = await ctx.profiles.tenant(tenantId);
-      if (!tenant) throw refused(404, `tenantId: no vendor ${tenantId} here`, 'tenantId', 'unknown-vendor');
-      return tenant;
-    };
+    strictJsonBodies(scope);
+    const tenantOf = (request: FastifyRequest) => vendorTenant(ctx, request);
     const route = { bodyLimit: VENDOR_BODY_LIMIT };
     const base = `${VENDOR_PREFIX}/:tenantId`;
 
@@ -63,13 +79,15 @@ export async function registerAgreementRoutes(app: FastifyInstance, ctx: VendorC
           tags: VENDOR_TAGS,
           security: [],
           summary:
-            'Who the vendor is, the terms it accepts, what it asks for, its publications and its ledger',
+            'Who the vendor is, the terms it accepts, what it asks for, its publications, its intent policy, ' +
+            'its catalogue categories and its ledger',
           params: tenantParams,
         },
       },
       async (request) => {
         const tenant = await tenantOf(request);
-        return vendorDocument(tenant.profile, vendorOf(ctx, tenant), ctx.ledger);
+        const categories = (await ctx.catalogue?.categories(tenant.id)) ?? [];
+        return vendorDocument(tenant.profile, vendorOf(ctx, tenant), ctx.ledger, categories);
       },
     );
 
@@ -99,10 +117,12 @@ export async function registerAgreementRoutes(app: FastifyInstance, ctx: VendorC
           security: [],
           summary: 'Proffer terms: a SISA accepted with the pairwise identity and a signed TermsProposal',
           description:
-            'Body {sisa, proposal, invitation?}. Answer 201 {status: agreed|countered|refused, answer, agreement?, ' +
-            'consentReceipt?, ledger?} with Location {vendor}/negotiations/{proposal id}. 409 when the SISA was used.',
+            'Body {sisa, proposal, invitation?, acceptance?}. Answer 201 {status: agreed|countered|refused, answer, ' +
+            'agreement?, consentReceipt?, ledger?} with Location {vendor}/negotiations/{proposal id}. 409 when the ' +
+            'SISA was used. With acceptance (a signed OfferAcceptance of one of its offers, docs/intentcasting.md) ' +
+            'the offer’s terms are accepted; 409 taken, 410 expired.',
           params: tenantParams,
-          body: signedBody('{ sisa, proposal, invitation? }'),
+          body: signedBody('{ sisa, proposal, invitation?, acceptance? }'),
         },
       },
       async (request, reply) => {

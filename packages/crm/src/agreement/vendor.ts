@@ -1,4 +1,10 @@
-import type { InformationSharingAgreement, Party, ValidatedSisa } from '@parley/protocol';
+import type {
+  InformationSharingAgreement,
+  Party,
+  SignedMessage,
+  TermsProposal,
+  ValidatedSisa,
+} from '@parley/protocol';
 import type { AnyKysely, Database } from '@parley/store';
 import type { ResourceEventSink } from '../tmf/resource.js';
 import type { VendorKeys } from './keys.js';
@@ -15,6 +21,38 @@ export interface VendorContext {
   lock: KeyedLock;
   /** The hub's sink: records the CRM makes (individuals, interactions, tickets) notify subscribers too. */
   events?: ResourceEventSink;
+  /** The catalogue's categories, which `GET {vendor}` publishes (intentcasting). */
+  catalogue?: { categories(tenantId: string): Promise<string[]> };
+  /** Offers taken with a negotiation's `acceptance` member (intentcasting); absent: the member is refused. */
+  offers?: OfferAcceptances;
+}
+
+/**
+ * What the negotiation needs of intentcasting when a proposal comes with an `acceptance` of an offer
+ * (docs/intentcasting.md): the acceptance checked against the vendor's own offer and the proposal, the terms
+ * the offer bound the vendor to, and what to record with the agreement. Every method throws an HttpProblem
+ * when it refuses; nothing is stored then.
+ */
+export interface OfferAcceptances {
+  /** Checks the acceptance's shape and signature (400); returns the id of the offer it names. */
+  validate(acceptance: unknown): { offerId: string };
+  /** Checks it against the offer (own, not expired, not taken: 409 `taken`) and the proposal. */
+  bind(
+    tenant: Tenant,
+    vendor: Party,
+    acceptance: unknown,
+    proposal: SignedMessage<TermsProposal>,
+  ): Promise<BoundOffer>;
+}
+
+/** An offer the vendor is about to conclude an agreement on. */
+export interface BoundOffer {
+  /** The roster id of the offer's terms: the vendor accepts them, whatever its terms policy says. */
+  termsId: string;
+  /** Audit records to log with the agreement's. */
+  records(agreementId: string): object[];
+  /** Inside the agreement's transaction, once the party exists: the offer taken (409 if it was), the lead. */
+  conclude(tx: AnyKysely, agreementId: string, partyId: string, now: string): Promise<void>;
 }
 
 /** The base path of a tenant's vendor endpoint. */

@@ -28,6 +28,9 @@ import {
   type LedgerOptions,
 } from '../agreement/index.js';
 import { KeyedLock } from '../agreement/lock.js';
+import { INTENT_MIGRATIONS } from '../intent/migrations.js';
+import { registerIntentRoutes } from '../intent/routes.js';
+import { IntentService, type IntentOptions } from '../intent/service.js';
 import { HttpProblem, sendProblem } from './problem.js';
 import { isPublicPath, registerOpenApi } from './openapi.js';
 
@@ -48,12 +51,34 @@ export interface CrmServerOptions {
   vendorKey?: Party;
   /** The ledger of agreements and events (default: in memory, origin `parley-crm/ledger`). */
   ledger?: LedgerOptions;
+  /** How often the agents' intent feeds the tenants follow are read (ms); 0 turns the timer off. Default 30 s. */
+  intentFeedPollMs?: number;
+  /** Intentcasting: offer size and lifetime, delivery of answers to replyTo, feed time limits. */
+  intents?: Omit<IntentOptions, 'feedPollMs' | 'publicUrl'>;
+  /**
+   * The URL others reach this server at (e.g. https://crm.example), named as `vendor` in answers sent to an
+   * agent's replyTo; default: the scheme and host of the request that led to the answer.
+   */
+  publicUrl?: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Intentcasting: `pollFeeds()` reads the followed feeds now, `deliverAnswers()` sends what is due. */
+    parleyIntents: IntentService;
+  }
 }
 
 /** The CRM over HTTP: TM Forum resources under their base paths, one tenant per API key. */
 export async function buildCrmServer(options: CrmServerOptions): Promise<FastifyInstance> {
   const { db } = options;
-  await migrate(db, [...CRM_MIGRATIONS, ...HUB_MIGRATIONS, ...INSIGHT_MIGRATIONS, ...AGREEMENT_MIGRATIONS]);
+  await migrate(db, [
+    ...CRM_MIGRATIONS,
+    ...HUB_MIGRATIONS,
+    ...INSIGHT_MIGRATIONS,
+    ...AGREEMENT_MIGRATIONS,
+    ...INTENT_MIGRATIONS,
+  ]);
   const keys = new VendorKeys(options.vendorKey ?? Party.generate('parley-crm (ephemeral)'));
   const ledger = await AgreementLedger.open(keys.ledgerKey(), options.ledger);
   const app = Fastify({
@@ -144,14 +169,19 @@ export async function buildCrmServer(options: CrmServerOptions): Promise<Fastify
   registerSlaRoutes(app, db);
   registerCsvRoutes(app, db, { bodyLimit: options.csvBodyLimit });
   registerInsightRoutes(app, db);
-  await registerAgreementRoutes(app, {
-    db,
-    keys,
-    ledger,
-    profiles: new VendorProfiles(db),
-    lock: new KeyedLock(),
-    events,
-  });
+  const vendor = { db, keys, ledger, profiles: new VendorProfiles(db), lock: new KeyedLock(), events };
+  const intents = new IntentService(
+    vendor,
+    {
+      ...options.intents,
+      feedPollMs: options.intentFeedPollMs ?? 30_000,
+      ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+    },
+    app.log,
+  );
+  app.decorate('parleyIntents', intents);
+  await registerAgreementRoutes(app, { ...vendor, catalogue: intents.catalogues, offers: intents.offers });
+  await registerIntentRoutes(app, intents.ctx);
 
   const interval = options.escalationIntervalMs ?? 60_000;
   let escalation: NodeJS.Timeout | undefined;
@@ -161,6 +191,7 @@ export async function buildCrmServer(options: CrmServerOptions): Promise<Fastify
   };
   app.addHook('onReady', async () => {
     deliverer.start();
+    intents.start();
     if (interval > 0) {
       escalation = setInterval(() => {
         escalateAll().catch((err: unknown) => app.log.error({ err }, 'ticket escalation failed'));
@@ -170,6 +201,7 @@ export async function buildCrmServer(options: CrmServerOptions): Promise<Fastify
   });
   app.addHook('onClose', async () => {
     clearInterval(escalation);
+    await intents.stop();
     await deliverer.stop();
     await ledger.close();
   });

@@ -22,6 +22,8 @@ const API_FILES = {
   accountMember: 'Parley-AccountMember-v4.swagger.json',
   serviceInventory: 'Parley-ServiceInventory-v4.swagger.json',
   sla: 'Parley-SlaManagement-v2.swagger.json',
+  productCatalog: 'Parley-ProductCatalog-v4.swagger.json',
+  sales: 'Parley-SalesLead-v4.swagger.json',
 } as const;
 export type TmfApi = keyof typeof API_FILES;
 
