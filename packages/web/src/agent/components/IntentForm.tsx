@@ -50,10 +50,10 @@ function vendorUrls(text: string): string[] {
     try {
       parsed = new URL(url);
     } catch {
-      throw new FormError(`Other vendor URLs: “${url}” is not a URL.`);
+      throw new FormError(`More vendors, by URL: “${url}” is not a URL.`);
     }
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
-      throw new FormError(`Other vendor URLs: “${url}” is not an http(s) URL.`);
+      throw new FormError(`More vendors, by URL: “${url}” is not an http(s) URL.`);
   }
   return list;
 }
@@ -367,7 +367,7 @@ export function IntentForm({ api, knownVendors, onCreated }: Props) {
           </div>
         ) : null}
         <div className="field">
-          <label htmlFor={`${id}-vendors`}>Other vendor URLs</label>
+          <label htmlFor={`${id}-vendors`}>More vendors, by URL</label>
           <textarea
             id={`${id}-vendors`}
             name="vendors"
