@@ -116,7 +116,7 @@ export async function runDemo(print: Print, dir: string): Promise<void> {
       `terms ${relationship.agreement?.terms.code ?? ''}, purposes ${(relationship.agreement?.purposes ?? []).join(', ')}, ` +
         `retention ${relationship.agreement?.retentionDays ?? 'while the relationship lasts'}`,
       `the other offers: ${intentView(intent)
-        .answers.filter((a) => a.offer && a !== cheapest)
+        .answers.filter((a) => a.offer && a.vendor.url !== cheapest.vendor.url)
         .map((a) => `${a.vendor.name} ${a.offer?.status ?? ''}`)
         .join(', ')}`,
     );
