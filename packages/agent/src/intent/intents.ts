@@ -201,7 +201,7 @@ export class Intents {
       return answer;
     } catch (error) {
       // Here the vendor is the caller: what does not verify is its bad request, not a bad gateway.
-      if (error instanceof VendorAnswerError) throw new AgentInputError(400, error.field, error.message);
+      if (error instanceof VendorAnswerError) throw new AgentInputError(400, error.field, error.detail);
       if (error instanceof VendorError) throw new AgentInputError(400, 'vendor', error.message);
       throw error;
     }

@@ -13,6 +13,8 @@ export interface TestVendor {
   crmUrl: string;
   tenantId: string;
   adminKey: string;
+  /** The vendor's signing identity (as the CRM derives it from its key), for tests that play a vendor. */
+  identity: Party;
   db: Database;
   /** A TMF API call with the tenant's admin key. */
   api(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
@@ -57,6 +59,7 @@ export async function startVendors(names: string[], tenantsPerCrm = 1): Promise<
         crmUrl,
         tenantId,
         adminKey,
+        identity: key.pairwise(`tenant:${tenantId}`),
         db,
         async api(method, path, body) {
           const r = await fetch(crmUrl + path, {

@@ -47,7 +47,7 @@ export type VendorIdentity = Static<typeof VendorIdentity>;
 export class VendorAnswerError extends Error {
   constructor(
     readonly field: string,
-    detail: string,
+    readonly detail: string,
   ) {
     super(`${field}: ${detail}`);
     this.name = 'VendorAnswerError';
@@ -69,7 +69,13 @@ export function fromVendor<T>(check: () => T): T {
   try {
     return check();
   } catch (error) {
-    if (error instanceof ProtocolError) throw new VendorAnswerError(error.field ?? 'answer', error.message);
+    if (error instanceof ProtocolError) {
+      const field = error.field ?? 'answer';
+      const detail = error.message.startsWith(`${field}: `)
+        ? error.message.slice(field.length + 2)
+        : error.message;
+      throw new VendorAnswerError(field, detail);
+    }
     throw error;
   }
 }
