@@ -256,6 +256,18 @@ for (const database of testDatabases()) {
       (await personalDataIn(api.db, NEEDLES)).some((hit) => hit.endsWith(HER.email)),
       'the scan finds data',
     );
+
+    // Once they end, intentcasts not taken are forgotten with their offers; the one taken stays.
+    assert.equal(await api.app.parleyIntents.purgeEnded(), 0, 'none has ended yet');
+    const later = new Date(Date.now() + 30 * 86_400_000);
+    assert.equal(await api.app.parleyIntents.purgeEnded(later), 4);
+    const left = await api.db.kysely.selectFrom('crm_intents').select(['intent_id', 'status']).execute();
+    assert.deepEqual(left, [{ intent_id: intent.id, status: 'accepted' }]);
+    const offers = await api.db.kysely
+      .selectFrom('crm_intent_offers')
+      .select(['offer_id', 'status'])
+      .execute();
+    assert.deepEqual(offers, [{ offer_id: offer.id, status: 'taken' }]);
   });
 
   test(`${database.name}: acceptance: refused with nothing stored (unknown, someone else's, expired, wrong proposal)`, async (t) => {

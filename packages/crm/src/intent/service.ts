@@ -5,6 +5,7 @@ import { Catalogues } from './catalogues.js';
 import type { IntentContext } from './context.js';
 import { AnswerDeliverer, type AnswerDeliveryOptions } from './delivery.js';
 import { pollFeeds, type FeedPollSummary } from './feeds.js';
+import { purgeEndedIntents } from './store.js';
 
 export interface IntentOptions {
   /** How often followed feeds are read (ms); 0: never on a timer. Default 30 000. */
@@ -21,6 +22,8 @@ export interface IntentOptions {
   publicUrl?: string;
   /** How long a tenant's catalogue index is trusted before its fingerprint is checked again (ms). Default 5000. */
   catalogueTtlMs?: number;
+  /** How often intentcasts that ended untaken are forgotten (ms); 0: never on a timer. Default one hour. */
+  purgeIntervalMs?: number;
 }
 
 /**
@@ -33,7 +36,9 @@ export class IntentService {
   readonly #pollMs: number;
   readonly #feedTimeoutMs: number;
   readonly #logger: HubLogger | undefined;
+  readonly #purgeMs: number;
   #timer: NodeJS.Timeout | undefined;
+  #purgeTimer: NodeJS.Timeout | undefined;
   #polling: Promise<FeedPollSummary> | undefined;
   #stopping = new AbortController();
 
@@ -41,6 +46,7 @@ export class IntentService {
     this.#logger = logger;
     this.#pollMs = options.feedPollMs ?? 30_000;
     this.#feedTimeoutMs = options.feedTimeoutMs ?? 10_000;
+    this.#purgeMs = options.purgeIntervalMs ?? 3_600_000;
     this.ctx = {
       ...base,
       catalogues: new Catalogues(base.db, options.catalogueTtlMs),
@@ -65,6 +71,11 @@ export class IntentService {
     return this.#polling;
   }
 
+  /** Forgets the intentcasts that ended without being taken, and their offers; how many. */
+  purgeEnded(now = new Date()): Promise<number> {
+    return purgeEndedIntents(this.ctx.db.kysely, now.toISOString());
+  }
+
   /** Delivers every answer due, waiting out backoffs (tests, one-shot tools). */
   deliverAnswers(timeoutMs?: number): Promise<void> {
     return this.ctx.deliverer.drain(timeoutMs);
@@ -78,11 +89,19 @@ export class IntentService {
       }, this.#pollMs);
       this.#timer.unref();
     }
+    if (this.#purgeMs > 0 && !this.#purgeTimer) {
+      this.#purgeTimer = setInterval(() => {
+        this.purgeEnded().catch((err: unknown) => this.#logger?.error({ err }, 'intent purge failed'));
+      }, this.#purgeMs);
+      this.#purgeTimer.unref();
+    }
   }
 
   async stop(): Promise<void> {
     clearInterval(this.#timer);
+    clearInterval(this.#purgeTimer);
     this.#timer = undefined;
+    this.#purgeTimer = undefined;
     this.#stopping.abort();
     await this.#polling?.catch(() => undefined);
     await this.ctx.deliverer.stop();

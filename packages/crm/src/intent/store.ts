@@ -263,3 +263,34 @@ export async function takeOffer(
     .execute();
   return true;
 }
+
+/**
+ * Forgets intentcasts that ended without being taken (PDC-INTENT: "may not keep it after the intent
+ * expires"), with their open offers. Accepted ones stay with the agreement that followed; the ledger keeps
+ * only hashes. Returns how many intentcasts were forgotten.
+ */
+export async function purgeEndedIntents(db: AnyKysely, now: string): Promise<number> {
+  return db.transaction().execute(async (tx) => {
+    await tx
+      .deleteFrom('crm_intent_offers')
+      .where('status', '=', 'open')
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('crm_intents as i')
+            .select('i.intent_id')
+            .whereRef('i.tenant_id', '=', 'crm_intent_offers.tenant_id')
+            .whereRef('i.intent_id', '=', 'crm_intent_offers.intent_id')
+            .where('i.status', '!=', 'accepted')
+            .where('i.valid_until', '<=', now),
+        ),
+      )
+      .execute();
+    const result = await tx
+      .deleteFrom('crm_intents')
+      .where('status', '!=', 'accepted')
+      .where('valid_until', '<=', now)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  });
+}
