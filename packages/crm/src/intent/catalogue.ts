@@ -56,22 +56,13 @@ export function isOffered(doc: Doc): boolean {
 }
 
 /**
- * Whether a signed offer can carry the amount: the protocol's check (packages/protocol, intent.ts `amount`)
- * is `Math.round(v * 100) === v * 100`, which refuses about one two-decimal price in eight because of binary
- * floating point (19.99 * 100 is 1998.9999999999998). Until that check tolerates it, such prices are not
- * offered (makeOffer would throw).
- */
-export const isCarriedAmount = (value: number) => Math.round(value * 100) === value * 100;
-
-/**
  * The offering as matching sees it, or undefined when it cannot be offered (retired, not sellable alone, no
- * price, or a price a signed offer cannot carry). A price is rounded to cents, as offers carry it.
+ * price). A price is rounded to cents, as offers carry it.
  */
 export function catalogueItem(id: string, doc: Doc): CatalogueItem | undefined {
   const price = priceOf(doc);
   if (!price || !isOffered(doc)) return undefined;
   const cents = Math.round(price.value * 100) / 100;
-  if (!isCarriedAmount(cents)) return undefined;
   const names = refs(doc.category)
     .flatMap((c) => [c.id, c.name])
     .filter((c): c is string => typeof c === 'string' && c !== '');

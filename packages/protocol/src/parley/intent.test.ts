@@ -85,6 +85,13 @@ test('an offer is checked against its intent and decision; acceptance names the 
   const got = validateIntentMessage<Offer>(wire(offer), { type: 'Offer' });
   checkAnswerToIntent(got, intent, decision);
   assert.equal(got.total.amount, 2299);
+  // Prices binary floating point cannot hold exactly (19.99 * 100 is 1998.9999999999998) are carried.
+  const small = makeOffer(intent, decision, shop, {
+    items: [{ sku: 'BELL', name: 'Bell', quantity: 3, unitPrice: 19.99 }],
+    currency: 'EUR',
+    validUntil: inDays(3),
+  });
+  assert.equal(validateIntentMessage<Offer>(wire(small)).total.amount, 59.97);
 
   const relationship = Party.generate().pairwise('relationship');
   const yes = acceptOffer(got, person, relationship.did);

@@ -164,7 +164,9 @@ function tokens(value: unknown, field: string, max: number, min = 0): string[] {
 function amount(value: unknown, field: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1e12)
     throw err(field, 'expected an amount from 0 to 10^12', 'type');
-  if (Math.round(value * 100) !== value * 100) throw err(field, 'has more than two decimals', 'type');
+  // Tolerant of binary floating point: 19.99 * 100 is 1998.9999999999998.
+  if (Math.abs(Math.round(value * 100) - value * 100) > 1e-6)
+    throw err(field, 'has more than two decimals', 'type');
   return value;
 }
 
