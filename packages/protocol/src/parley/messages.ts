@@ -150,6 +150,7 @@ export const DATA_KINDS = [
   'usage',
   'interactions',
   'tickets',
+  'notices',
 ] as const;
 export type DataKind = (typeof DATA_KINDS)[number];
 
@@ -194,6 +195,23 @@ export interface AgreementStatus extends Envelope {
   note?: string;
 }
 
+/**
+ * The data holder's signed receipt that values received under an agreement were deleted because the
+ * agreement's retention period ended for them: which events carried them, which fields, the deadline. Names
+ * only; never the data. Logged in the holder's ledger; the person's agent checks it against what it sent.
+ */
+export interface RetentionPurge extends Envelope {
+  type: 'RetentionPurge';
+  agreementId: string;
+  retentionDays: number;
+  /** The retention deadline of the newest value purged (its receipt time plus retentionDays). */
+  dueAt: string;
+  /** The data events whose values were purged (every value they carried that was still held). */
+  eventIds: string[];
+  fields: string[];
+  summary: string;
+}
+
 export type ParleyMessage =
   | TermsProposal
   | TermsAnswer
@@ -202,7 +220,8 @@ export type ParleyMessage =
   | PermissionChange
   | AgreementStatus
   | Feedback
-  | DataRequest;
+  | DataRequest
+  | RetentionPurge;
 
 export type SignedMessage<T extends ParleyMessage = ParleyMessage> = Signed<T>;
 
@@ -258,6 +277,10 @@ const SHAPES: Record<ParleyMessage['type'], { required: string[]; optional: stri
   AgreementStatus: { required: ['agreementId', 'status'], optional: ['note'] },
   Feedback: { required: ['agreementId', 'kind', 'subject', 'body'], optional: ['inReplyTo'] },
   DataRequest: { required: ['agreementId', 'include', 'format'], optional: [] },
+  RetentionPurge: {
+    required: ['agreementId', 'retentionDays', 'dueAt', 'eventIds', 'fields', 'summary'],
+    optional: [],
+  },
 };
 
 const err = (field: string, detail: string, code?: string) => new AgreementError(field, detail, code);
@@ -303,6 +326,9 @@ const HASH_HEX = /^[0-9a-f]{64}$/;
 const TOKEN = /^[A-Za-z0-9_.:-]{1,200}$/;
 const MESSAGE_ID = /^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const AGREEMENT_ID = /^urn:parley:agreement:[0-9a-f]{64}$/;
+const EVENT_ID = /^[A-Za-z0-9_-]{43}$/;
+const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 function schema(value: unknown): void {
   const s = exactObject(value, 'schema', ['fields'], [], AgreementError);
@@ -316,7 +342,7 @@ function schema(value: unknown): void {
       ['required', 'description'],
       AgreementError,
     );
-    if (typeof o.name !== 'string' || !/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/.test(o.name)) {
+    if (typeof o.name !== 'string' || !FIELD_NAME.test(o.name)) {
       throw err(`${field}.name`, 'expected a name of letters, digits, "_", "." or "-" (at most 64)', 'name');
     }
     if (names.has(o.name)) throw err(`${field}.name`, `"${o.name}" appears twice`, 'duplicate');
@@ -491,6 +517,31 @@ function validateBody(m: Json, clock: Clock): void {
       const format = oneOf(m.format, ['json', 'csv'] as const, 'format');
       if (format === 'csv' && kinds.length !== 1)
         throw err('include', 'a CSV answer holds one kind of record: name exactly one', 'conflict');
+      if (format === 'csv' && kinds[0] === 'notices')
+        throw err('include', 'notices are answered as JSON only', 'conflict');
+      break;
+    }
+    case 'RetentionPurge': {
+      const days = m.retentionDays;
+      if (!Number.isInteger(days) || (days as number) < 1 || (days as number) > 36500)
+        throw err('retentionDays', 'expected a whole number of days from 1 to 36500', 'retention');
+      if (typeof m.dueAt !== 'string' || !TIMESTAMP.test(m.dueAt) || Number.isNaN(Date.parse(m.dueAt)))
+        throw err('dueAt', 'expected a timestamp YYYY-MM-DDTHH:MM:SS.sssZ', 'timestamp');
+      if (Date.parse(m.dueAt) > Date.parse(m.createdAt as string))
+        throw err('dueAt', 'is after createdAt: nothing is purged before it is due', 'early');
+      const ids = list(m.eventIds, 'eventIds', 1, 10_000);
+      ids.forEach((id, i) => {
+        if (typeof id !== 'string' || !EVENT_ID.test(id))
+          throw err(`eventIds[${i}]`, 'expected a JLINC event id (43 base64url characters)', 'id');
+      });
+      if (new Set(ids).size !== ids.length) throw err('eventIds', 'lists an event twice', 'duplicate');
+      const fields = list(m.fields, 'fields', 1, 200);
+      fields.forEach((f, i) => {
+        if (typeof f !== 'string' || !FIELD_NAME.test(f))
+          throw err(`fields[${i}]`, "expected a field name of the agreement's schema", 'name');
+      });
+      if (new Set(fields).size !== fields.length) throw err('fields', 'lists a field twice', 'duplicate');
+      text(m, 'summary', 2000);
       break;
     }
   }

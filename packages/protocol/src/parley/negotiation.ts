@@ -18,6 +18,7 @@ import {
   type AgreementStatus,
   type DataKind,
   type DataRequest,
+  type RetentionPurge,
   type Feedback,
   type AgreementTermination,
   type ParleyMessage,
@@ -462,6 +463,25 @@ export function sendFeedback(
   );
 }
 
+/** The organisation's signed receipt that values it held under the agreement were purged when retention ended. */
+export function purgeReceipt(
+  agreement: InformationSharingAgreement,
+  from: Party,
+  purge: Pick<RetentionPurge, 'dueAt' | 'eventIds' | 'fields' | 'summary'>,
+  clock: Clock = {},
+): SignedMessage<RetentionPurge> {
+  if (from.did !== agreement.organisation || agreement.retentionDays === null)
+    throw err('from', 'only the organisation of an agreement with a retention period purges', 'wrong-party');
+  const message = signMessage<RetentionPurge>(
+    { type: 'RetentionPurge', agreementId: agreement.id, retentionDays: agreement.retentionDays, ...purge },
+    from,
+    agreement.person,
+    clock,
+  );
+  checkAgainstAgreement(message, agreement);
+  return message;
+}
+
 /** The person asks the organisation for what it holds about her under this agreement. */
 export function requestData(
   agreement: InformationSharingAgreement,
@@ -494,6 +514,16 @@ export function checkAgainstAgreement(
   }
   if (message.type === 'DataRequest' && message.from !== agreement.person)
     throw err('from', 'only the person of the agreement asks for her data', 'wrong-party');
+  if (message.type === 'RetentionPurge') {
+    if (message.from !== agreement.organisation)
+      throw err('from', 'only the organisation of the agreement purges what it holds', 'wrong-party');
+    if (agreement.retentionDays === null || message.retentionDays !== agreement.retentionDays)
+      throw err('retentionDays', 'is not the retention the agreement set', 'retention');
+    const fields = new Set(agreement.schema.fields.map((f) => f.name));
+    message.fields.forEach((f, i) => {
+      if (!fields.has(f)) throw err(`fields[${i}]`, 'is not a field of the agreement', 'unknown-field');
+    });
+  }
   if (message.type === 'PermissionChange') {
     const terms = resolveTermsRef(agreement.terms, 'agreement.terms');
     message.consents.forEach((c, i) => {
