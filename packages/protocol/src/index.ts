@@ -22,4 +22,5 @@ export * from './parley/roster.js';
 export * from './parley/messages.js';
 export * from './parley/negotiation.js';
 export * from './parley/intent.js';
+export * from './parley/onward.js';
 export * from './receipt/consent-receipt.js';

@@ -26,4 +26,6 @@ export interface EventPlan {
   answer?: Record<string, unknown>;
   transient?: Record<string, unknown>;
   write(tx: AnyKysely): Promise<void>;
+  /** Runs once the event's transaction has committed (must not throw). */
+  afterCommit?(): void;
 }

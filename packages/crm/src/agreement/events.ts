@@ -105,6 +105,7 @@ export async function receiveEvent(ctx: VendorContext, tenant: Tenant, body: unk
         })
         .execute();
     });
+    plan.afterCommit?.();
     return { ...answer, ...plan.transient };
   });
 }

@@ -81,8 +81,14 @@ export function planPermissionEvent(input: EventInput): EventPlan {
     vendor,
   );
   const permissions = mergePermissions(row.permissions, change);
+  const sharingWithdrawn = change.consents.some((c) => c.purpose === 'ThirdPartySharing' && !c.granted);
   return {
     messageType: 'PermissionChange',
+    ...(sharingWithdrawn
+      ? {
+          afterCommit: () => input.ctx.afterAgreementChange?.(tenant, row.id, 'sharing-consent-withdrawn'),
+        }
+      : {}),
     records: [consentReceiptRecord(row.id, vendor.did, consentReceipt)],
     answer: { consentReceipt },
     async write(tx) {

@@ -90,6 +90,7 @@ async function planTermination(input: EventInput): Promise<EventPlan> {
     records: [terminationConfirmationRecord(confirmation, { fields: fields.length, records: events })],
     answer: { confirmation },
     ...(returnedData ? { transient: { returnedData } } : {}),
+    afterCommit: () => ctx.afterAgreementChange?.(tenant, row.id, 'terminated'),
     async write(tx) {
       const before = await readResource(tx, INDIVIDUAL, tenant.id, row.partyId);
       if (before) {

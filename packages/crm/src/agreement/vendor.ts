@@ -25,7 +25,16 @@ export interface VendorContext {
   catalogue?: { categories(tenantId: string): Promise<string[]> };
   /** Offers taken with a negotiation's `acceptance` member (intentcasting); absent: the member is refused. */
   offers?: OfferAcceptances;
+  /**
+   * Called once an event's transaction has committed and the agreement ended or the person withdrew her
+   * consent to ThirdPartySharing: onward shares are withdrawn (onward/). Must not throw; runs its work in the
+   * background.
+   */
+  afterAgreementChange?: (tenant: Tenant, agreementId: string, change: AgreementChange) => void;
 }
+
+/** What afterAgreementChange reports. */
+export type AgreementChange = 'terminated' | 'sharing-consent-withdrawn';
 
 /**
  * What the negotiation needs of intentcasting when a proposal comes with an `acceptance` of an offer

@@ -31,6 +31,9 @@ import { KeyedLock } from '../agreement/lock.js';
 import { INTENT_MIGRATIONS } from '../intent/migrations.js';
 import { registerIntentRoutes } from '../intent/routes.js';
 import { IntentService, type IntentOptions } from '../intent/service.js';
+import { ONWARD_MIGRATIONS, OnwardService, registerOnwardRoutes } from '../onward/index.js';
+import type { OnwardServiceOptions } from '../onward/service.js';
+import type { VendorContext } from '../agreement/vendor.js';
 import { HttpProblem, sendProblem } from './problem.js';
 import { isPublicPath, registerOpenApi } from './openapi.js';
 
@@ -60,12 +63,16 @@ export interface CrmServerOptions {
    * agent's replyTo; default: the scheme and host of the request that led to the answer.
    */
   publicUrl?: string;
+  /** Onward sharing: recipients' answer time limit, how often pending withdrawals are retried (0: off). */
+  onward?: OnwardServiceOptions;
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** Intentcasting: `pollFeeds()` reads the followed feeds now, `deliverAnswers()` sends what is due. */
     parleyIntents: IntentService;
+    /** Onward sharing: `retry()` retries pending withdrawals now, `settled()` waits for background work. */
+    parleyOnward: OnwardService;
   }
 }
 
@@ -78,6 +85,7 @@ export async function buildCrmServer(options: CrmServerOptions): Promise<Fastify
     ...INSIGHT_MIGRATIONS,
     ...AGREEMENT_MIGRATIONS,
     ...INTENT_MIGRATIONS,
+    ...ONWARD_MIGRATIONS,
   ]);
   const keys = new VendorKeys(options.vendorKey ?? Party.generate('parley-crm (ephemeral)'));
   const ledger = await AgreementLedger.open(keys.ledgerKey(), options.ledger);
@@ -180,8 +188,12 @@ export async function buildCrmServer(options: CrmServerOptions): Promise<Fastify
     app.log,
   );
   app.decorate('parleyIntents', intents);
+  const onward = new OnwardService(vendor, options.onward, app.log);
+  (vendor as VendorContext).afterAgreementChange = onward.afterAgreementChange;
+  app.decorate('parleyOnward', onward);
   await registerAgreementRoutes(app, { ...vendor, catalogue: intents.catalogues, offers: intents.offers });
   await registerIntentRoutes(app, intents.ctx);
+  await registerOnwardRoutes(app, vendor, onward);
 
   const interval = options.escalationIntervalMs ?? 60_000;
   let escalation: NodeJS.Timeout | undefined;
@@ -192,6 +204,7 @@ export async function buildCrmServer(options: CrmServerOptions): Promise<Fastify
   app.addHook('onReady', async () => {
     deliverer.start();
     intents.start();
+    onward.start();
     if (interval > 0) {
       escalation = setInterval(() => {
         escalateAll().catch((err: unknown) => app.log.error({ err }, 'ticket escalation failed'));
@@ -202,6 +215,7 @@ export async function buildCrmServer(options: CrmServerOptions): Promise<Fastify
   app.addHook('onClose', async () => {
     clearInterval(escalation);
     await intents.stop();
+    await onward.stop();
     await deliverer.stop();
     await ledger.close();
   });
