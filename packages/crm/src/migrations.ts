@@ -1,4 +1,5 @@
 import type { Migration } from '@parley/store';
+import { RIGHTS_MIGRATIONS } from './rights/migrations.js';
 import { RESOURCE_COLUMNS, tableSql, type TableSpec } from './schema-sql.js';
 
 /**
@@ -230,3 +231,6 @@ CRM_MIGRATIONS.push({
   sqlite: 'ALTER TABLE crm_api_keys ADD COLUMN party_id TEXT;',
   postgres: 'ALTER TABLE crm_api_keys ADD COLUMN party_id TEXT;',
 });
+
+/** The rights of the person: erasure reports and the pseudonym salt (rights/migrations.ts). */
+CRM_MIGRATIONS.push(...RIGHTS_MIGRATIONS);

@@ -34,6 +34,7 @@ import { IntentService, type IntentOptions } from '../intent/service.js';
 import { ONWARD_MIGRATIONS, OnwardService, registerOnwardRoutes } from '../onward/index.js';
 import type { OnwardServiceOptions } from '../onward/service.js';
 import type { VendorContext } from '../agreement/vendor.js';
+import { registerRightsRoutes } from '../rights/routes.js';
 import { HttpProblem, sendProblem } from './problem.js';
 import { isPublicPath, registerOpenApi } from './openapi.js';
 
@@ -193,6 +194,7 @@ export async function buildCrmServer(options: CrmServerOptions): Promise<Fastify
   app.decorate('parleyOnward', onward);
   await registerAgreementRoutes(app, { ...vendor, catalogue: intents.catalogues, offers: intents.offers });
   await registerIntentRoutes(app, intents.ctx);
+  registerRightsRoutes(app, { db, ledger, events, forgetKeys: principalOf.clear });
   await registerOnwardRoutes(app, vendor, onward);
 
   const interval = options.escalationIntervalMs ?? 60_000;

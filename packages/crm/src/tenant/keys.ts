@@ -92,7 +92,7 @@ export async function findPrincipal(db: Database, key: string): Promise<Principa
  */
 export function principalCache(db: Database, ttlMs = 5_000, size = 10_000) {
   const entries = new Map<string, { principal: Principal | undefined; expires: number }>();
-  return async (key: string): Promise<Principal | undefined> => {
+  const lookup = async (key: string): Promise<Principal | undefined> => {
     const id = hashKey(key).toString('base64');
     const now = Date.now();
     const hit = entries.get(id);
@@ -102,6 +102,8 @@ export function principalCache(db: Database, ttlMs = 5_000, size = 10_000) {
     entries.set(id, { principal, expires: now + ttlMs });
     return principal;
   };
+  /** Forgets every answer (after keys were revoked, so that they stop at once). */
+  return Object.assign(lookup, { clear: () => entries.clear() });
 }
 
 export async function countTenants(db: Database): Promise<number> {
