@@ -28,6 +28,7 @@ import {
   type TermsEntry,
   type TermsAnswer,
   type ValidatedSisa,
+  type Clock,
 } from '@parley/protocol';
 import type { LedgerReceipt } from '@parley/ledger';
 import { Vault } from './vault/vault.js';
@@ -46,6 +47,7 @@ import {
   type NegotiationOutcome,
 } from './relationship/negotiate.js';
 import { checkAcknowledgement } from './relationship/acknowledgement.js';
+import { checkPurgeNotice, fieldsCarried } from './relationship/notices.js';
 import { OwnLedger } from './relationship/own-ledger.js';
 import { StateSaver, stateFromVault, type AgentState, type Preferences } from './relationship/state.js';
 import { Deliverer, type RetryPolicy } from './delivery/deliverer.js';
@@ -57,7 +59,14 @@ import type {
   Permissions,
   RelationshipRecord,
 } from './relationship/types.js';
-import { changeView, relationshipView, type ChangeView, type RelationshipView } from './views.js';
+import {
+  changeView,
+  purgeView,
+  relationshipView,
+  type ChangeView,
+  type PurgeView,
+  type RelationshipView,
+} from './views.js';
 
 export interface AgentOptions {
   vaultPath: string;
@@ -72,6 +81,18 @@ export interface AgentOptions {
   vendor?: VendorClientOptions;
   /** The URL vendors reach this agent at, for answers to intentcasts (default: where it listens). */
   publicUrl?: string;
+  /** The clock vendors' notices are checked by (default Date.now); tests move it with the vendors'. */
+  clock?: Clock;
+}
+
+/** What one round of collecting notices found. */
+export interface NoticesChecked {
+  /** Relationships asked (active, with a retention period). */
+  asked: number;
+  /** Purge receipts new since the last round, each checked and kept. */
+  purges: (PurgeView & { relationshipId: string; vendor: string })[];
+  /** Vendors that could not be asked, or whose notices failed a check (nothing of theirs was kept). */
+  errors: { relationshipId: string; vendor: string; error: string }[];
 }
 
 /** How many past changes (with their deliveries) the dashboard can still list. */
@@ -397,6 +418,67 @@ export class Agent {
     if (!isAgreed(record)) throw new AgentInputError(409, 'id', 'there is no agreement with this vendor');
     const request = this.#sign(() => requestData(record.agreement, this.#me(record.id), kinds, format));
     return new VendorClient(record.url, this.#options.vendor).postRaw('/data', request);
+  }
+
+  /**
+   * Asks every vendor of an active agreement with a retention period for its notices (a signed data request)
+   * and keeps each new purge receipt that passes every check (checkPurgeNotice), logged in her own ledger
+   * too; the fields whose newest value was purged leave what she sees as shared with that vendor.
+   */
+  async checkNotices(): Promise<NoticesChecked> {
+    const result: NoticesChecked = { asked: 0, purges: [], errors: [] };
+    const due = Object.values(this.#state.relationships).filter(
+      (r): r is Agreed => isAgreed(r) && r.status === 'active' && r.agreement.retentionDays !== null,
+    );
+    await Promise.all(
+      due.map(async (record) => {
+        result.asked++;
+        try {
+          const request = requestData(record.agreement, this.#me(record.id), ['notices'], 'json');
+          const answer = (await new VendorClient(record.url, this.#options.vendor).post(
+            '/data',
+            request,
+          )) as {
+            notices?: unknown;
+          };
+          if (!Array.isArray(answer.notices))
+            throw new VendorAnswerError('notices', 'expected an array of notices');
+          const known = new Set((record.purges ?? []).map((p) => p.receipt.id));
+          const sent = this.#state.receipts[record.id] ?? [];
+          const fresh = answer.notices
+            .filter((n) => !known.has((n as { receipt?: { id?: string } } | null)?.receipt?.id ?? ''))
+            .map((n) =>
+              checkPurgeNotice(n, record.agreement, record.vendor.ledger.vkey, sent, this.#options.clock),
+            );
+          for (const checked of fresh) {
+            const ownLedgerIndex = await this.#ledger.append(checked.vendorLedger.record as object);
+            const purge = { ...checked, ownLedgerIndex };
+            (record.purges ??= []).push(purge);
+            const purged = new Set(checked.receipt.eventIds);
+            const gone = new Set(
+              checked.receipt.fields.filter((field) => {
+                const newest = sent.filter((r) => fieldsCarried(r).includes(field)).at(-1);
+                return newest !== undefined && purged.has(newest.eventId);
+              }),
+            );
+            record.shared = Object.fromEntries(Object.entries(record.shared).filter(([f]) => !gone.has(f)));
+            result.purges.push({
+              ...purgeView(purge),
+              relationshipId: record.id,
+              vendor: record.vendor.name,
+            });
+          }
+        } catch (error) {
+          result.errors.push({
+            relationshipId: record.id,
+            vendor: record.vendor.name,
+            error: (error as Error).message,
+          });
+        }
+      }),
+    );
+    if (result.purges.length > 0) await this.#saver.save();
+    return result;
   }
 
   changes(filter: { status?: 'unconfirmed' } = {}): ChangeView[] {

@@ -1,6 +1,7 @@
 import { findTerms } from '@parley/protocol';
 import type { AgentState } from './relationship/state.js';
 import type { ChangeRecord, DeliveryStatus, RelationshipRecord } from './relationship/types.js';
+import type { PurgeRecord } from './relationship/notices.js';
 
 export interface DeliveryView {
   relationshipId: string;
@@ -54,6 +55,24 @@ function termsView(id: string) {
 export type RelationshipView = ReturnType<typeof relationshipView>;
 
 /** A relationship as the dashboard shows it: no keys, no raw messages, what she needs to see. */
+/** A purge receipt as she sees it: when, what, and that it was checked (signature, ledger proof, events). */
+export function purgeView(p: PurgeRecord) {
+  return {
+    id: p.receipt.id,
+    purgedAt: p.receipt.createdAt,
+    dueAt: p.receipt.dueAt,
+    retentionDays: p.receipt.retentionDays,
+    fields: p.receipt.fields,
+    events: p.receipt.eventIds.length,
+    summary: p.receipt.summary,
+    lateByMs: p.lateByMs,
+    ledgerIndex: p.vendorLedger.index,
+    ...(p.ownLedgerIndex !== undefined ? { ownLedgerIndex: p.ownLedgerIndex } : {}),
+    receiptVerified: true,
+  };
+}
+export type PurgeView = ReturnType<typeof purgeView>;
+
 export function relationshipView(record: RelationshipRecord, state: AgentState) {
   const agreement = record.agreement;
   const counter = record.status === 'countered' ? record.answers[0] : undefined;
@@ -105,6 +124,7 @@ export function relationshipView(record: RelationshipRecord, state: AgentState) 
         ledgerIndex: r.vendorLedger.index,
         receiptVerified: true,
       })),
+    purges: (record.purges ?? []).map(purgeView),
     unconfirmed: queue.filter((d) => d.status === 'pending').length,
     failed: queue.filter((d) => d.status === 'failed').length,
     ...(record.returnedData !== undefined ? { returnedData: record.returnedData } : {}),

@@ -461,6 +461,17 @@ export async function buildAgentServer(agent: Agent, options: AgentServerOptions
         async (request) => agent.changes(request.query),
       );
       api.post(
+        '/notices/check',
+        {
+          schema: {
+            tags,
+            summary:
+              "Collect the vendors' notices now: signed receipts of data purged when a retention period ended, each checked and kept",
+          },
+        },
+        async () => agent.checkNotices(),
+      );
+      api.post(
         '/changes/retry',
         { schema: { tags, summary: 'Try every unconfirmed delivery now' } },
         async (_request, reply) => reply.code(202).send({ retrying: agent.retryAll() }),
@@ -578,6 +589,8 @@ export interface StartAgentOptions extends AgentOptions, Partial<Omit<AgentServe
   port?: number;
   /** Default PARLEY_AGENT_TOKEN, else a random one. */
   token?: string;
+  /** How often vendors are asked for their notices (purge receipts), in ms; 0: only on request. Default 1 h. */
+  noticesIntervalMs?: number;
 }
 
 export interface RunningAgent {
@@ -597,12 +610,24 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     const app = await buildAgentServer(agent, { token, ...options });
     const address = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
     agent.setPublicUrl(address);
+    const noticesMs = options.noticesIntervalMs ?? 3_600_000;
+    let checking: Promise<unknown> = Promise.resolve();
+    const notices =
+      noticesMs > 0
+        ? setInterval(() => {
+            checking = checking
+              .then(() => agent.checkNotices())
+              .catch((err: unknown) => app.log.error({ err }, 'checking notices failed'));
+          }, noticesMs).unref()
+        : undefined;
     return {
       agent,
       app,
       url: address,
       token,
       async close() {
+        clearInterval(notices);
+        await checking;
         await app.close();
         await agent.close();
       },

@@ -12,6 +12,7 @@ import type {
 } from '@parley/protocol';
 import type { LedgerReceipt } from '@parley/ledger';
 import type { VendorIdentity } from '../vendor/identity.js';
+import type { PurgeRecord } from './notices.js';
 
 export type RelationshipStatus = 'active' | 'countered' | 'refused' | 'terminated';
 
@@ -46,6 +47,8 @@ export interface RelationshipRecord {
   head: string | null;
   returnedData?: unknown;
   confirmation?: unknown;
+  /** The vendor's receipts of data it purged when the agreement's retention ended, each checked. */
+  purges?: PurgeRecord[];
 }
 
 export type EventKind = 'data' | 'permissions' | 'feedback' | 'termination';

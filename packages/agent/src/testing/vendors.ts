@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { openDatabase, type Database } from '@parley/store';
-import { addApiKey, buildCrmServer, createTenant } from '@parley/crm';
+import { addApiKey, buildCrmServer, createTenant, type CrmServerOptions } from '@parley/crm';
 import { Party } from '@parley/protocol';
 
 /** One vendor's CRM on a loopback port: its own database, keys and ledger, restartable on the same port. */
@@ -20,6 +20,8 @@ export interface TestVendor {
   api(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** Runs the CRM's retention job now (by the CRM's clock); returns how many agreements it purged. */
+  purgeDue(): Promise<number>;
 }
 
 export interface TestVendors {
@@ -32,7 +34,11 @@ export interface TestVendors {
  * `count` CRM processes' worth of vendors, in this process: each a real CRM server with its own SQLite file,
  * vendor key and ledger file, listening on loopback. `tenantsPerCrm` > 1 puts several vendors on one CRM.
  */
-export async function startVendors(names: string[], tenantsPerCrm = 1): Promise<TestVendors> {
+export async function startVendors(
+  names: string[],
+  tenantsPerCrm = 1,
+  crmOptions: Partial<Omit<CrmServerOptions, 'db'>> = {},
+): Promise<TestVendors> {
   const dir = mkdtempSync(join(tmpdir(), 'parley-vendors-'));
   const vendors: TestVendor[] = [];
   const crms: { app?: FastifyInstance; db: Database }[] = [];
@@ -43,7 +49,14 @@ export async function startVendors(names: string[], tenantsPerCrm = 1): Promise<
     const crm: { app?: FastifyInstance; db: Database; port: number } = { db, port: 0 };
     crms.push(crm);
     const listen = async () => {
-      const app = await buildCrmServer({ db, vendorKey: key, ledger, escalationIntervalMs: 0 });
+      const app = await buildCrmServer({
+        db,
+        vendorKey: key,
+        ledger,
+        escalationIntervalMs: 0,
+        retentionIntervalMs: 0,
+        ...crmOptions,
+      });
       const address = await app.listen({ host: '127.0.0.1', port: crm.port });
       crm.port = Number(new URL(address).port);
       crm.app = app;
@@ -79,6 +92,9 @@ export async function startVendors(names: string[], tenantsPerCrm = 1): Promise<
         },
         async start() {
           if (!crm.app) await listen();
+        },
+        async purgeDue() {
+          return (await crm.app?.parleyRetention.purgeDue())?.length ?? 0;
         },
       });
     }

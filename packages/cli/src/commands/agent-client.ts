@@ -118,6 +118,13 @@ export function agentClientCommands(agent: Command): void {
     .action(async (o: ClientOptions & { unconfirmed?: boolean }) =>
       json(await call(o, 'GET', `/changes${o.unconfirmed ? '?status=unconfirmed' : ''}`)),
     );
+  clientOption(
+    agent
+      .command('notices')
+      .description(
+        "Collect the vendors' notices now: receipts of data purged when a retention period ended, each checked",
+      ),
+  ).action(async (o: ClientOptions) => json(await call(o, 'POST', '/notices/check')));
   clientOption(agent.command('retry').description('Try every unconfirmed delivery now')).action(
     async (o: ClientOptions) => json(await call(o, 'POST', '/changes/retry')),
   );

@@ -4,6 +4,15 @@ import type { EventInput, EventPlan } from './event-plan.js';
 import { applyValues, type HeldValue } from './individual.js';
 import { readResource, updateResource } from './records.js';
 import { checkDataPayload } from './values.js';
+import type { AgreementRow } from './vendor.js';
+
+const DAY_MS = 86_400_000;
+
+/** When values received at `receivedAt` must be gone: the agreement's retention after receipt, or never (null). */
+export function purgeAt(row: Pick<AgreementRow, 'agreement'>, receivedAt: string): string | null {
+  const days = row.agreement.retentionDays;
+  return days === null ? null : new Date(Date.parse(receivedAt) + days * DAY_MS).toISOString();
+}
 
 /** The values held under an agreement, by field. */
 export async function heldValues(db: AnyKysely, tenantId: string, agreementId: string): Promise<HeldValue[]> {
@@ -39,6 +48,7 @@ export function planDataEvent(input: EventInput): EventPlan {
   checkDataPayload(payload, schema);
   return {
     messageType: 'data',
+    fields: Object.keys(payload),
     async write(tx) {
       const held = new Map((await heldValues(tx, tenant.id, row.id)).map((h) => [h.field, h]));
       const before = await readResource(tx, INDIVIDUAL, tenant.id, row.partyId);

@@ -117,6 +117,7 @@ export async function answerDataRequest(
     body: personJson(ctx.db, tenant.id, row.partyId, request.include, {
       head: { agreementId: row.id },
       agreement: row,
+      more: { notices: async () => (await ctx.notices?.(tenant.id, row.id)) ?? [] },
     }),
   };
 }

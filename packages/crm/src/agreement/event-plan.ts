@@ -25,6 +25,8 @@ export interface EventPlan {
   records?: object[];
   answer?: Record<string, unknown>;
   transient?: Record<string, unknown>;
+  /** A data event: the names of the fields it carried (kept with the event; never the values). */
+  fields?: string[];
   write(tx: AnyKysely): Promise<void>;
   /** Runs once the event's transaction has committed (must not throw). */
   afterCommit?(): void;

@@ -6,14 +6,14 @@ import {
 } from '@parley/protocol';
 import { badRequest } from '../http/problem.js';
 import { DatabaseChainStore, extendChain } from './chain.js';
-import { planDataEvent } from './data-event.js';
+import { planDataEvent, purgeAt } from './data-event.js';
 import { checked, refused } from './errors.js';
 import type { EventInput, EventPlan } from './event-plan.js';
 import { sisaEventRecord } from './ledger.js';
 import { planPermissionEvent } from './permission-event.js';
 import type { Tenant } from './profile.js';
 import { planStatusEvent } from './status-event.js';
-import { agreementBySisa, sisaContext, vendorOf, type VendorContext } from './vendor.js';
+import { agreementBySisa, nowOf, sisaContext, vendorOf, type VendorContext } from './vendor.js';
 
 const SISA_ID = /^[A-Za-z0-9_-]{43}$/;
 
@@ -59,8 +59,15 @@ export async function receiveEvent(ctx: VendorContext, tenant: Tenant, body: unk
       .where('event_id', '=', event.eventId)
       .executeTakeFirst()) as { sisa_id: string; response: string | null } | undefined;
     if (stored?.response) return JSON.parse(stored.response) as object;
-    if (row.status === 'terminated' || stored)
+    if (row.status === 'terminated')
       throw refused(410, 'audit.sisaId: this agreement was terminated', 'audit.sisaId', 'terminated');
+    if (stored)
+      throw refused(
+        410,
+        'audit.eventId: this event was received before; its data was purged when its retention ended',
+        'audit.eventId',
+        'purged',
+      );
     const chain = await DatabaseChainStore.load(
       db,
       tenant.id,
@@ -71,7 +78,7 @@ export async function receiveEvent(ctx: VendorContext, tenant: Tenant, body: unk
     );
     checked('', () => extendChain(chain, event));
 
-    const now = new Date().toISOString();
+    const now = nowOf(ctx).toISOString();
     const input: EventInput = {
       ctx,
       tenant,
@@ -102,6 +109,7 @@ export async function receiveEvent(ctx: VendorContext, tenant: Tenant, body: unk
           ledger_index: ledger.index,
           created_at: event.createdAt,
           received_at: now,
+          ...(plan.fields ? { fields: JSON.stringify(plan.fields), purge_at: purgeAt(row, now) } : {}),
         })
         .execute();
     });

@@ -77,6 +77,11 @@ export class AgreementLedger {
     return Promise.all(records.map((_, i) => this.#log.receipt(firstIndex + i)));
   }
 
+  /** The receipt of a record logged earlier: its inclusion proof against the newest checkpoint. */
+  receipt(index: number): Promise<LedgerReceipt> {
+    return this.#log.receipt(index);
+  }
+
   close(): Promise<void> {
     return this.#log.close();
   }

@@ -116,7 +116,7 @@ export class TestPerson {
   /** An offering, accepted with her pairwise identity, and a proposal of `terms`. */
   async prepare(
     terms: string[],
-    options: { schema?: DataSchema; purposes?: Purpose[]; clock?: Clock } = {},
+    options: { schema?: DataSchema; purposes?: Purpose[]; clock?: Clock; retentionDays?: number | null } = {},
   ): Promise<{ sisa: Sisa; proposal: SignedMessage<TermsProposal> }> {
     if (!this.vendorDid) await this.discover();
     const offer = await vendorCall(this.api, 'POST', `${this.url}/offerings`, {});
@@ -130,7 +130,7 @@ export class TestPerson {
         terms,
         schema: options.schema ?? SCHEMA,
         purposes: options.purposes ?? ['ServiceDelivery'],
-        retentionDays: null,
+        retentionDays: options.retentionDays ?? null,
       },
       options.clock,
     );
@@ -140,7 +140,12 @@ export class TestPerson {
   /** Proffers `terms`; keeps the agreement or the counter-offer it gets. */
   async proffer(
     terms: string[],
-    options: { schema?: DataSchema; purposes?: Purpose[]; invitation?: string } = {},
+    options: {
+      schema?: DataSchema;
+      purposes?: Purpose[];
+      invitation?: string;
+      retentionDays?: number | null;
+    } = {},
   ): Promise<Reply> {
     const { sisa, proposal } = await this.prepare(terms, options);
     const r = await vendorCall(this.api, 'POST', `${this.url}/negotiations`, {

@@ -1,4 +1,5 @@
 import type {
+  Clock,
   InformationSharingAgreement,
   Party,
   SignedMessage,
@@ -26,6 +27,13 @@ export interface VendorContext {
   /** Offers taken with a negotiation's `acceptance` member (intentcasting); absent: the member is refused. */
   offers?: OfferAcceptances;
   /**
+   * The time events are received at, retention runs by and receipts are signed with (default Date.now).
+   * Tests move it to see a retention period end.
+   */
+  clock?: Clock;
+  /** What the vendor owes the person as notices (signed purge receipts, …), answered to `notices` requests. */
+  notices?: (tenantId: string, agreementId: string) => Promise<unknown[]>;
+  /**
    * Called once an event's transaction has committed and the agreement ended or the person withdrew her
    * consent to ThirdPartySharing: onward shares are withdrawn (onward/). Must not throw; runs its work in the
    * background.
@@ -35,6 +43,9 @@ export interface VendorContext {
 
 /** What afterAgreementChange reports. */
 export type AgreementChange = 'terminated' | 'sharing-consent-withdrawn';
+
+/** The vendor's current time, by its clock. */
+export const nowOf = (ctx: Pick<VendorContext, 'clock'>): Date => new Date((ctx.clock?.now ?? Date.now)());
 
 /**
  * What the negotiation needs of intentcasting when a proposal comes with an `acceptance` of an offer

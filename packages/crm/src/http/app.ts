@@ -18,7 +18,7 @@ import {
 } from '../hub/index.js';
 import { escalateTickets } from '../ticket/escalation.js';
 import { tmfBasePath, type TmfApi } from '../tmf/schemas.js';
-import { Party } from '@parley/protocol';
+import { Party, type Clock } from '@parley/protocol';
 import {
   AGREEMENT_MIGRATIONS,
   AgreementLedger,
@@ -34,6 +34,8 @@ import { IntentService, type IntentOptions } from '../intent/service.js';
 import { ONWARD_MIGRATIONS, OnwardService, registerOnwardRoutes } from '../onward/index.js';
 import type { OnwardServiceOptions } from '../onward/service.js';
 import type { VendorContext } from '../agreement/vendor.js';
+import { COMPLIANCE_MIGRATIONS } from '../compliance/migrations.js';
+import { purgeDue, purgeNotices, scheduleRetention, type PurgeDone } from '../compliance/retention.js';
 import { registerRightsRoutes } from '../rights/routes.js';
 import { HttpProblem, sendProblem } from './problem.js';
 import { isPublicPath, registerOpenApi } from './openapi.js';
@@ -66,6 +68,10 @@ export interface CrmServerOptions {
   publicUrl?: string;
   /** Onward sharing: recipients' answer time limit, how often pending withdrawals are retried (0: off). */
   onward?: OnwardServiceOptions;
+  /** How often values whose retention ended are purged (ms); 0 turns the timer off. Default 15 minutes. */
+  retentionIntervalMs?: number;
+  /** The clock events are received and retention is judged by (default Date.now); tests move it. */
+  clock?: Clock;
 }
 
 declare module 'fastify' {
@@ -74,6 +80,8 @@ declare module 'fastify' {
     parleyIntents: IntentService;
     /** Onward sharing: `retry()` retries pending withdrawals now, `settled()` waits for background work. */
     parleyOnward: OnwardService;
+    /** Retention: `purgeDue()` purges now what is due by the server's clock. */
+    parleyRetention: { purgeDue(at?: Date): Promise<PurgeDone[]> };
   }
 }
 
@@ -87,6 +95,7 @@ export async function buildCrmServer(options: CrmServerOptions): Promise<Fastify
     ...AGREEMENT_MIGRATIONS,
     ...INTENT_MIGRATIONS,
     ...ONWARD_MIGRATIONS,
+    ...COMPLIANCE_MIGRATIONS,
   ]);
   const keys = new VendorKeys(options.vendorKey ?? Party.generate('parley-crm (ephemeral)'));
   const ledger = await AgreementLedger.open(keys.ledgerKey(), options.ledger);
@@ -178,7 +187,19 @@ export async function buildCrmServer(options: CrmServerOptions): Promise<Fastify
   registerSlaRoutes(app, db);
   registerCsvRoutes(app, db, { bodyLimit: options.csvBodyLimit });
   registerInsightRoutes(app, db);
-  const vendor = { db, keys, ledger, profiles: new VendorProfiles(db), lock: new KeyedLock(), events };
+  const vendor = {
+    db,
+    keys,
+    ledger,
+    profiles: new VendorProfiles(db),
+    lock: new KeyedLock(),
+    events,
+    ...(options.clock ? { clock: options.clock } : {}),
+  } as VendorContext;
+  vendor.notices = (tenantId, agreementId) => purgeNotices(vendor, tenantId, agreementId);
+  app.decorate('parleyRetention', { purgeDue: (at?: Date) => purgeDue(vendor, at) });
+  const retentionInterval = options.retentionIntervalMs ?? 15 * 60_000;
+  let retention: { stop(): Promise<void> } | undefined;
   const intents = new IntentService(
     vendor,
     {
@@ -204,6 +225,7 @@ export async function buildCrmServer(options: CrmServerOptions): Promise<Fastify
     for (const { id } of tenants) await escalateTickets(db, id, new Date(), events);
   };
   app.addHook('onReady', async () => {
+    if (retentionInterval > 0) retention = scheduleRetention(vendor, retentionInterval, app.log);
     deliverer.start();
     intents.start();
     onward.start();
@@ -216,6 +238,7 @@ export async function buildCrmServer(options: CrmServerOptions): Promise<Fastify
   });
   app.addHook('onClose', async () => {
     clearInterval(escalation);
+    await retention?.stop();
     await intents.stop();
     await onward.stop();
     await deliverer.stop();
