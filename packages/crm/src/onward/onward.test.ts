@@ -57,10 +57,12 @@ async function listen(api: TestApi): Promise<string> {
 }
 
 /** A loopback proxy in front of a server that can be taken down (connections dropped) and brought back. */
-async function proxy(target: string): Promise<{ url: string; down: boolean; server: Server }> {
-  const state = { url: '', down: false, server: undefined as unknown as Server };
+async function proxy(
+  target: string,
+): Promise<{ url: string; down: boolean; dropEvents: boolean; server: Server }> {
+  const state = { url: '', down: false, dropEvents: false, server: undefined as unknown as Server };
   state.server = createServer((req, res) => {
-    if (state.down) {
+    if (state.down || (state.dropEvents && (req.url ?? '').endsWith('/events'))) {
       req.socket.destroy();
       return;
     }
@@ -234,6 +236,13 @@ sharerDbs.forEach((database, i) => {
     );
     assert.equal(unknown.status, 404);
 
+    // C takes the offering's GET but drops the event: 502, and the share is withdrawn when C answers again.
+    gateC.dropEvents = true;
+    const lost = await share(urlC, ['preferredLanguage']);
+    assert.equal(lost.status, 502, JSON.stringify(lost.body));
+    assert.equal(lost.body?.code, 'recipient-unreachable');
+    gateC.dropEvents = false;
+
     const listed = await api1.call(
       api1.keys.a,
       'GET',
@@ -242,7 +251,7 @@ sharerDbs.forEach((database, i) => {
     assert.equal(listed.status, 200);
     assert.deepEqual(
       (listed.body as unknown as { status: string }[]).map((s) => s.status),
-      ['active', 'active', 'active'],
+      ['active', 'active', 'active', 'withdrawal-pending'],
     );
 
     // C is down when she terminates: B confirms at once, C's share stays pending.
@@ -272,9 +281,10 @@ sharerDbs.forEach((database, i) => {
     assert.equal(c.status, 'withdrawal-pending');
     assert.ok(c.withdrawal.lastError);
     assert.equal((await received(api1, api1.tenants.b)).length, 1, 'C still holds it');
+    assert.equal(after.filter((s) => s.status === 'withdrawal-pending').length, 2);
 
     // Still down: the retry leaves it pending; back up: the retry confirms.
-    assert.equal((await api1.app.parleyOnward.retry()).pending, 1);
+    assert.equal((await api1.app.parleyOnward.retry()).pending, 2);
     gateC.down = false;
     assert.equal((await api1.app.parleyOnward.retry()).pending, 0);
     assert.deepEqual(await received(api1, api1.tenants.b), []);
@@ -283,9 +293,9 @@ sharerDbs.forEach((database, i) => {
     ).body as unknown as { status: string; withdrawal: { removed: number } }[];
     assert.deepEqual(
       final.map((s) => s.status),
-      ['withdrawn', 'withdrawn', 'withdrawn'],
+      ['withdrawn', 'withdrawn', 'withdrawn', 'withdrawn'],
     );
-    assert.deepEqual(final.map((s) => s.withdrawal.removed).sort(), [1, 1, 2], 'removed counts per share');
+    assert.deepEqual(final.map((s) => s.withdrawal.removed).sort(), [1, 1, 1, 2], 'removed counts per share');
 
     // A terminated agreement shares nothing.
     const late = await share(urlB, ['interests']);

@@ -356,11 +356,13 @@ async function deliverOutbox(
         .where('bisa_id', '=', bisaId)
         .where('seq', '=', seq)
         .execute();
+      // Every share waiting behind this event waits for the same reason.
+      const waiting = [...new Set(rows.slice(i).map((w) => w.share_id as string))];
       await db
         .updateTable('crm_onward_shares')
         .set({ last_error: error })
         .where('tenant_id', '=', tenantId)
-        .where('share_id', '=', payload.shareId)
+        .where('share_id', 'in', waiting)
         .execute();
       result.pending = rows.length - i;
       result.error = error;
