@@ -225,6 +225,41 @@ sharerDbs.forEach((database, i) => {
     const tampered = { ...fork, audit: { ...fork.audit, initiatorDid: Party.generate().did } } as JlincEvent;
     assert.equal((await vendorCall(api2, 'POST', eventsB, tampered)).status, 400);
     assert.equal((await received(api2, api2.tenants.a)).length, 3, 'nothing was removed');
+    // A genuine event from the sharer whose share names other terms, or a purpose they forbid: 422.
+    const sharerParty = master.pairwise(`tenant:${sharer}`);
+    const headB = (await api2.db.kysely
+      .selectFrom('crm_onward_bisas')
+      .select('head_event_id')
+      .where('bisa_id', '=', bisaIdB)
+      .executeTakeFirst()) as { head_event_id: string };
+    const sd = findTerms('SD-BASE');
+    assert.ok(sd);
+    const otherShare = {
+      type: 'OnwardShare',
+      shareId: 'urn:uuid:00000000-0000-4000-8000-000000000001',
+      agreementId,
+      terms: termsRef(sd),
+      purposes: ['ServiceAnalytics'],
+      retentionDays: null,
+      fields: { interests: 'x' },
+    };
+    const wrongTerms = await vendorCall(
+      api2,
+      'POST',
+      eventsB,
+      createBisaEvent({ bisaId: bisaIdB }, sharerParty, otherShare, headB.head_event_id),
+    );
+    assert.equal(wrongTerms.status, 422, wrongTerms.text);
+    assert.equal(wrongTerms.body.field, 'payload.terms');
+    const marketingShare = { ...otherShare, terms: termsRef(s3p), purposes: ['Marketing'] };
+    const wrongPurpose = await vendorCall(
+      api2,
+      'POST',
+      eventsB,
+      createBisaEvent({ bisaId: bisaIdB }, sharerParty, marketingShare, headB.head_event_id),
+    );
+    assert.equal(wrongPurpose.status, 422, wrongPurpose.text);
+    assert.equal(wrongPurpose.body.field, 'payload.purposes[0]');
     const unknown = await vendorCall(
       api2,
       'POST',

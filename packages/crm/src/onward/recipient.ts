@@ -3,6 +3,8 @@ import {
   acknowledgeBisaEvent,
   confirmOnwardWithdrawal,
   findTerms,
+  permits,
+  resolveTermsRef,
   validateBisaEvent,
   validateBisaOffering,
   validateOnwardPayload,
@@ -153,6 +155,7 @@ export async function receiveBisaEvent(
         'fork',
       );
     const payload = checked('', () => validateOnwardPayload(event.payload));
+    if (payload.type === 'OnwardShare') checkShareTerms(payload, row);
     const now = new Date().toISOString();
     const acknowledged = acknowledgeBisaEvent(body as JlincEvent, vendor, { bisa });
     const ledger = await ctx.ledger.append([{ type: 'bisaEvent', ...acknowledged.audit }]);
@@ -196,6 +199,27 @@ export async function receiveBisaEvent(
         .execute();
     });
     return answer;
+  });
+}
+
+/** A share comes under the BISA's terms, for purposes those terms permit. */
+function checkShareTerms(share: OnwardShare, bisa: BisaRow): void {
+  if (share.terms.uri !== bisa.agreementUri)
+    throw refused(
+      422,
+      `payload.terms: the BISA is for ${bisa.agreementUri}, not ${share.terms.uri}`,
+      'payload.terms',
+      'wrong-terms',
+    );
+  const terms = resolveTermsRef(share.terms, 'payload.terms');
+  share.purposes.forEach((purpose, i) => {
+    if (permits(terms, purpose) === 'no')
+      throw refused(
+        422,
+        `payload.purposes[${i}]: ${terms.code} does not permit ${purpose}`,
+        `payload.purposes[${i}]`,
+        'purpose',
+      );
   });
 }
 
