@@ -193,9 +193,11 @@ export const USAGE_CSV: CsvFormat<unknown[]> = {
     if (cursor !== undefined) {
       if (byTime) {
         const [at, id] = cursor as [unknown, number];
-        q = q.where((eb) =>
-          eb.or([eb('started_at', '>', at), eb.and([eb('started_at', '=', at), eb('id', '>', id)])]),
-        );
+        // The lower bound on started_at lets the index range start at the cursor; without it each page
+        // scanned (and sorted) the partition from its beginning.
+        q = q
+          .where('started_at', '>=', at)
+          .where((eb) => eb.or([eb('started_at', '>', at), eb('id', '>', id)]));
       } else q = q.where('id', '>', cursor as number);
     }
     q = byTime ? q.orderBy('started_at').orderBy('id') : q.orderBy('id');

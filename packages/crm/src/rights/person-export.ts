@@ -157,9 +157,11 @@ export async function* usagePages(
       if ('partyId' in scope) q = q.where('party_id', '=', scope.partyId);
       if (cursor) {
         const [at, id] = cursor;
-        q = q.where((eb) =>
-          eb.or([eb('started_at', '>', at), eb.and([eb('started_at', '=', at), eb('id', '>', id)])]),
-        );
+        // The lower bound on started_at lets the index range start at the cursor; without it each page
+        // scanned (and sorted) the account's records from the first.
+        q = q
+          .where('started_at', '>=', at)
+          .where((eb) => eb.or([eb('started_at', '>', at), eb('id', '>', id)]));
       }
       const rows = (await q.orderBy('started_at').orderBy('id').limit(PAGE).execute()) as Record<
         string,
