@@ -10,7 +10,7 @@ import type { Doc } from './records.js';
 
 export const NAME_FIELDS = ['givenName', 'familyName'] as const;
 
-interface Medium {
+export interface Medium {
   mediumType: string;
   characteristic: Record<string, unknown>;
   [member: string]: unknown;
@@ -33,10 +33,15 @@ const MEDIUM_TYPES: Record<string, (value: unknown) => Medium> = {
   'postal-address': (v) => ({ mediumType: 'postalAddress', characteristic: { ...(v as object) } }),
 };
 
+/** The contact medium a value of this field type becomes on the individual (undefined: it stays off it). */
+export function mediumOf(type: string, value: unknown): Medium | undefined {
+  return MEDIUM_TYPES[type]?.(value);
+}
+
 const isName = (name: string): name is (typeof NAME_FIELDS)[number] =>
   (NAME_FIELDS as readonly string[]).includes(name);
 
-const sameMedium = (a: Medium, b: Medium) =>
+export const sameMedium = (a: Medium, b: Medium) =>
   a.mediumType === b.mediumType && canonicalize(a.characteristic ?? {}) === canonicalize(b.characteristic);
 
 const media = (doc: Doc): Medium[] =>

@@ -174,3 +174,26 @@ export function sisaContext(row: AgreementRow, vendor: Party): ValidatedSisa {
 
 /** The tenant's vendor identity. */
 export const vendorOf = (ctx: VendorContext, tenant: Tenant): Party => ctx.keys.forTenant(tenant.id);
+
+/** The agreements in force with each of these parties (one query). */
+export async function activeAgreementsOf(
+  db: AnyKysely,
+  tenantId: string,
+  partyIds: readonly string[],
+): Promise<Map<string, AgreementRow[]>> {
+  const byParty = new Map<string, AgreementRow[]>();
+  if (partyIds.length === 0) return byParty;
+  const rows = (await db
+    .selectFrom('crm_agreements')
+    .select(COLUMNS)
+    .where('tenant_id', '=', tenantId)
+    .where('party_id', 'in', partyIds)
+    .where('status', '=', 'active')
+    .orderBy('created_at')
+    .execute()) as Record<string, unknown>[];
+  for (const r of rows) {
+    const row = fromRow(r);
+    byParty.set(row.partyId, [...(byParty.get(row.partyId) ?? []), row]);
+  }
+  return byParty;
+}

@@ -35,6 +35,7 @@ import { ONWARD_MIGRATIONS, OnwardService, registerOnwardRoutes } from '../onwar
 import type { OnwardServiceOptions } from '../onward/service.js';
 import type { VendorContext } from '../agreement/vendor.js';
 import { COMPLIANCE_MIGRATIONS } from '../compliance/migrations.js';
+import { registerComplianceRoutes } from '../compliance/routes.js';
 import { purgeDue, purgeNotices, scheduleRetention, type PurgeDone } from '../compliance/retention.js';
 import { registerRightsRoutes } from '../rights/routes.js';
 import { HttpProblem, sendProblem } from './problem.js';
@@ -217,6 +218,7 @@ export async function buildCrmServer(options: CrmServerOptions): Promise<Fastify
   await registerIntentRoutes(app, intents.ctx);
   registerRightsRoutes(app, { db, ledger, events, forgetKeys: principalOf.clear });
   await registerOnwardRoutes(app, vendor, onward);
+  registerComplianceRoutes(app, vendor);
 
   const interval = options.escalationIntervalMs ?? 60_000;
   let escalation: NodeJS.Timeout | undefined;
