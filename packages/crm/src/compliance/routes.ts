@@ -93,7 +93,7 @@ const MembersQuery = Type.Object(
 );
 
 /**
- * The CRM's compliance routes (docs/crm.md, "Compliance"): declared uses of personal data judged party by
+ * The CRM's compliance routes (docs/compliance.md): declared uses of personal data judged party by
  * party against the agreements in force; provenance of what the CRM holds about a person; compliance
  * reports per agreement and per person with ledger proofs. Staff keys only.
  */
