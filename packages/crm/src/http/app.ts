@@ -216,7 +216,19 @@ export async function buildCrmServer(options: CrmServerOptions): Promise<Fastify
   app.decorate('parleyOnward', onward);
   await registerAgreementRoutes(app, { ...vendor, catalogue: intents.catalogues, offers: intents.offers });
   await registerIntentRoutes(app, intents.ctx);
-  registerRightsRoutes(app, { db, ledger, events, forgetKeys: principalOf.clear });
+  registerRightsRoutes(app, {
+    db,
+    ledger,
+    events,
+    forgetKeys: principalOf.clear,
+    // An erasure ends her agreements as a termination does: their onward shares are withdrawn.
+    afterTermination: async (tenantId, agreementIds) => {
+      const tenant = await vendor.profiles.tenant(tenantId);
+      if (!tenant) return;
+      for (const id of agreementIds)
+        (vendor as VendorContext).afterAgreementChange?.(tenant, id, 'terminated');
+    },
+  });
   await registerOnwardRoutes(app, vendor, onward);
   registerComplianceRoutes(app, vendor);
 

@@ -7,7 +7,7 @@ import { addApiKey } from '../tenant/keys.js';
 import { startTestApi } from '../testing/api.js';
 import { testDatabases } from '../testing/databases.js';
 import { BASE } from '../testing/fixtures.js';
-import { RETENTION_GROUNDS, type ErasureReport } from './erasure.js';
+import { AlreadyErased, eraseIndividual, RETENTION_GROUNDS, type ErasureReport } from './erasure.js';
 import { ADA, CHILD_CDRS, customerWithHistory, HOLDER_CDRS } from './testing.js';
 
 /** Every table of the database, every row, every text value (JSON documents as their text). */
@@ -62,6 +62,19 @@ for (const database of testDatabases()) {
     assert.equal(unknown.status, 404);
     assert.equal(unknown.body?.field, 'id');
 
+    // A compliance record naming her (a data-use decision), as packages/crm/src/compliance writes them.
+    await api.db.kysely
+      .insertInto('crm_data_use_members')
+      .values({
+        tenant_id: api.tenants.a,
+        use_id: 'use-1',
+        party_id: ada.holder,
+        agreement_id: null,
+        included: 1,
+        reason: null,
+      })
+      .execute();
+
     // Before: the scan finds her in many places (so that finding nothing afterwards means something).
     const before = new Map<string, Set<string>>();
     for await (const { table, value } of everyValue(api.db)) {
@@ -92,6 +105,7 @@ for (const database of testDatabases()) {
     assert.equal(kept(report, 'trouble tickets and party interactions')?.count, 4);
     assert.equal(kept(report, 'signed agreements')?.count, 1);
     assert.equal(kept(report, 'account memberships and services she used')?.count, 1);
+    assert.equal(kept(report, 'compliance records naming her')?.count, 1);
     assert.equal(removed(report, 'values received under her agreements')?.count, 1);
     assert.equal(removed(report, 'active agreements terminated')?.count, 1);
     assert.equal(removed(report, 'self-care API keys (revoked)')?.count, 1);
@@ -189,5 +203,49 @@ for (const database of testDatabases()) {
     // The holder's account and CDRs are hers still.
     const holder = await api.call(api.keys.a, 'GET', `/crm/v1/individual/${ada.holder}/export?include=usage`);
     assert.equal((holder.body?.usage as unknown[]).length, 1 + HOLDER_CDRS + CHILD_CDRS);
+  });
+
+  test(`${database.name}: erasure tells who must know after the commit: the ledger, the key cache, onward sharing`, async (t) => {
+    const api = await startTestApi(database, { escalationIntervalMs: 0 });
+    t.after(api.close);
+    const ada = await customerWithHistory(api);
+    const logged: object[] = [];
+    const told: string[][] = [];
+    let forgotten = 0;
+    const ctx = {
+      db: api.db,
+      ledger: {
+        append: async (records: readonly [object, ...object[]]) => {
+          logged.push(...records);
+          return { record: records[0], index: logged.length - 1, proof: [], checkpoint: 'test' };
+        },
+      },
+      forgetKeys: () => void forgotten++,
+      afterTermination: async (_tenant: string, ids: string[]) => void told.push(ids),
+    };
+    const options = { reason: 'test', requestedBy: 'test' };
+    assert.equal(await eraseIndividual(ctx, api.tenants.a, 'nobody', options), undefined);
+    assert.equal(await eraseIndividual(ctx, api.tenants.b, ada.holder, options), undefined, 'another tenant');
+    assert.equal(logged.length, 0);
+    const report = await eraseIndividual(ctx, api.tenants.a, ada.holder, options);
+    assert.ok(report?.ledger);
+    assert.deepEqual(told, [[ada.agent.agreement?.id]]);
+    assert.equal(forgotten, 1);
+    assert.equal(logged.length, 1);
+    assert.deepEqual(Object.keys(logged[0] as object), [
+      'type',
+      'tenant',
+      'erasureId',
+      'partyHash',
+      'reportSha256',
+      'counts',
+    ]);
+    await assert.rejects(eraseIndividual(ctx, api.tenants.a, ada.holder, options), (error: unknown) => {
+      assert.ok(error instanceof AlreadyErased);
+      assert.equal(error.report.id, report.id);
+      return true;
+    });
+    assert.equal(logged.length, 1, 'asked again: nothing erased or logged twice');
+    assert.deepEqual(told.length, 1);
   });
 }

@@ -21,6 +21,11 @@ export interface RightsContext {
   events?: ResourceEventSink;
   /** Forgets cached API keys, so that the revoked self-care keys stop at once. */
   forgetKeys?: () => void;
+  /**
+   * Told, after the commit, of the agreements the erasure terminated (as a termination by her agent tells
+   * VendorContext.afterAgreementChange): their onward shares are withdrawn from the recipients.
+   */
+  afterTermination?: (tenantId: string, agreementIds: string[]) => Promise<void>;
 }
 
 export interface ErasureReport {
@@ -59,7 +64,13 @@ export const RETENTION_GROUNDS = {
     'signed agreements are the proof of consent and of its end (GDPR Art. 7(1)); the values they carried are ' +
     "deleted; they name only the person's pairwise identity, and the party only as a pseudonym",
   leads: 'sales leads are records of concluded agreements (contract law), linked only to a pseudonym',
+  accountability:
+    "the vendor's records that it obeyed the terms (retention purges, data-use decisions, onward shares: GDPR " +
+    'Art. 5(2) accountability) hold field names and decisions, never values; linked only to a pseudonym',
 } as const;
+
+/** Compliance records that name a party by `party_id` (names and decisions, never values). */
+const ACCOUNTABILITY_TABLES = ['crm_retention_purges', 'crm_data_use_members', 'crm_onward_shares'];
 
 /** The party is erased already: its stored report. */
 export class AlreadyErased extends Error {
@@ -288,6 +299,7 @@ export async function eraseIndividual(
   const id = randomUUID();
   const postgres = ctx.db.kind === 'postgres';
   let report: ErasureReport | undefined;
+  let terminatedIds: string[] = [];
   try {
     report = await ctx.db.kysely.transaction().execute(async (tx) => {
       const party = (await tx
@@ -377,10 +389,24 @@ export async function eraseIndividual(
       }
       removed.push({ what: 'values received under her agreements', count: values });
       removed.push({ what: 'stored answers to her agents carrying her data', count: answers });
-      removed.push({
-        what: 'active agreements terminated',
-        count: agreements.filter((a) => a.status === 'active').length,
-      });
+      const terminated = agreements.filter((a) => a.status === 'active').map((a) => a.id);
+      removed.push({ what: 'active agreements terminated', count: terminated.length });
+      const shares =
+        agreementIds.length === 0
+          ? 0
+          : Number(
+              (
+                (await tx
+                  .selectFrom('crm_onward_shares')
+                  .select((eb) => eb.fn.countAll().as('n'))
+                  .where('tenant_id', '=', tenantId)
+                  .where('agreement_id', 'in', agreementIds)
+                  .where('status', '=', 'active')
+                  .executeTakeFirst()) as { n: number | string }
+              ).n,
+            );
+      removed.push({ what: 'onward shares of her data (withdrawn from their recipients)', count: shares });
+      terminatedIds = terminated;
       removed.push({
         what: 'agreement invitations',
         count: count(
@@ -476,6 +502,18 @@ export async function eraseIndividual(
       keep('signed agreements', agreements.length, RETENTION_GROUNDS.agreements);
       const leads = await rewrite(tx, ctx, SALES_LEAD, tenantId, 'party_id', partyId, erasedAt, anonymise);
       keep('sales leads', leads, RETENTION_GROUNDS.leads);
+      let accountability = 0;
+      for (const table of ACCOUNTABILITY_TABLES) {
+        accountability += count(
+          await tx
+            .updateTable(table)
+            .set({ party_id: pseudonym })
+            .where('tenant_id', '=', tenantId)
+            .where('party_id', '=', partyId)
+            .executeTakeFirst(),
+        );
+      }
+      keep('compliance records naming her', accountability, RETENTION_GROUNDS.accountability);
 
       const made: ErasureReport = { id, partyId, erasedAt, reason: options.reason, removed, kept };
       const { reportSha256 } = erasureRecord(tenantId, made);
@@ -503,5 +541,6 @@ export async function eraseIndividual(
   }
   if (!report) return undefined;
   ctx.forgetKeys?.();
+  if (terminatedIds.length > 0) await ctx.afterTermination?.(tenantId, terminatedIds);
   return logErasure(ctx, tenantId, report);
 }
