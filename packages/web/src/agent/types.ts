@@ -136,7 +136,23 @@ export interface Relationship {
   shared: Record<string, unknown>;
   permissions: Permissions;
   lastEvents: RelationshipEvent[];
+  /** The vendor's receipts of data it deleted when the agreement's retention ended, each checked by the agent. */
+  purges?: Purge[];
   unconfirmed: number;
+}
+
+export interface Purge {
+  id: string;
+  purgedAt: string;
+  dueAt: string;
+  retentionDays: number;
+  fields: string[];
+  events: number;
+  summary: string;
+  lateByMs: number;
+  ledgerIndex: number;
+  ownLedgerIndex?: number;
+  receiptVerified: boolean;
 }
 
 export interface PermissionsUpdate {

@@ -5,6 +5,7 @@ import type { Relationship } from '../types';
 export function SharedFields({ relationship }: { relationship: Relationship }) {
   const fields = relationship.agreement?.fields ?? Object.keys(relationship.shared);
   const ended = relationship.status === 'terminated';
+  const purged = new Set((relationship.purges ?? []).flatMap((p) => p.fields));
   if (fields.length === 0) return <p className="muted">Nothing shared.</p>;
   return (
     <table data-testid="shared-fields">
@@ -25,7 +26,13 @@ export function SharedFields({ relationship }: { relationship: Relationship }) {
                 {value !== undefined ? (
                   formatValue(value)
                 ) : (
-                  <span className="muted">{ended ? 'nothing (relationship ended)' : 'not sent yet'}</span>
+                  <span className="muted">
+                    {ended
+                      ? 'nothing (relationship ended)'
+                      : purged.has(field)
+                        ? 'deleted: its retention period ended'
+                        : 'not sent yet'}
+                  </span>
                 )}
               </td>
             </tr>

@@ -14,6 +14,7 @@ import { EventTable } from './EventTable';
 import { FeedbackForm } from './FeedbackForm';
 import { PermissionsEditor } from './PermissionsEditor';
 import { PermissionsSummary } from './PermissionsSummary';
+import { PurgeList } from './PurgeList';
 import { SharedFields } from './SharedFields';
 import { TerminationForm } from './TerminationForm';
 
@@ -84,6 +85,7 @@ export function VendorRow({ api, relationship: r, tracker, onUpdated }: Props) {
       {r.agreement ? (
         <>
           <SharedFields relationship={r} />
+          <PurgeList relationship={r} />
           <PermissionsSummary relationship={r} />
         </>
       ) : null}
