@@ -36,6 +36,9 @@ import type { OnwardServiceOptions } from '../onward/service.js';
 import type { VendorContext } from '../agreement/vendor.js';
 import { COMPLIANCE_MIGRATIONS } from '../compliance/migrations.js';
 import { registerComplianceRoutes } from '../compliance/routes.js';
+import { DesktopContext } from '../desktop/context.js';
+import { DESKTOP_MIGRATIONS } from '../desktop/migrations.js';
+import { registerDesktopRoutes } from '../desktop/routes.js';
 import { purgeDue, purgeNotices, scheduleRetention, type PurgeDone } from '../compliance/retention.js';
 import { registerRightsRoutes } from '../rights/routes.js';
 import { HttpProblem, sendProblem } from './problem.js';
@@ -83,6 +86,8 @@ declare module 'fastify' {
     parleyOnward: OnwardService;
     /** Retention: `purgeDue()` purges now what is due by the server's clock. */
     parleyRetention: { purgeDue(at?: Date): Promise<PurgeDone[]> };
+    /** The agent desktop's context service (its churn-risk provider can be replaced). */
+    parleyDesktop: DesktopContext;
   }
 }
 
@@ -97,6 +102,7 @@ export async function buildCrmServer(options: CrmServerOptions): Promise<Fastify
     ...INTENT_MIGRATIONS,
     ...ONWARD_MIGRATIONS,
     ...COMPLIANCE_MIGRATIONS,
+    ...DESKTOP_MIGRATIONS,
   ]);
   const keys = new VendorKeys(options.vendorKey ?? Party.generate('parley-crm (ephemeral)'));
   const ledger = await AgreementLedger.open(keys.ledgerKey(), options.ledger);
@@ -231,6 +237,9 @@ export async function buildCrmServer(options: CrmServerOptions): Promise<Fastify
   });
   await registerOnwardRoutes(app, vendor, onward);
   registerComplianceRoutes(app, vendor);
+  const desktop = new DesktopContext(db, options.clock?.now ? { now: options.clock.now } : {});
+  app.decorate('parleyDesktop', desktop);
+  registerDesktopRoutes(app, desktop);
 
   const interval = options.escalationIntervalMs ?? 60_000;
   let escalation: NodeJS.Timeout | undefined;
