@@ -21,3 +21,6 @@ export * from './insight/routes.js';
 export * from './insight/migrations.js';
 export * from './agreement/index.js';
 export * from './intent/index.js';
+export { evaluateRanking, syntheticContacts, type Evaluation } from './desktop/evaluation.js';
+export { REASONS, REASON_IDS, reasonOf, type ReasonId } from './desktop/reasons.js';
+export { DesktopContext, type ContextAnswer } from './desktop/context.js';
