@@ -446,6 +446,9 @@ export class Agent {
           const known = new Set((record.purges ?? []).map((p) => p.receipt.id));
           const sent = this.#state.receipts[record.id] ?? [];
           const fresh = answer.notices
+            // The vendor's signed Feedback replies come as notices too (the CRM's desk answering her); only
+            // purge receipts are checked and kept here.
+            .filter((n) => (n as { type?: unknown } | null)?.type !== 'Feedback')
             .filter((n) => !known.has((n as { receipt?: { id?: string } } | null)?.receipt?.id ?? ''))
             .map((n) =>
               checkPurgeNotice(n, record.agreement, record.vendor.ledger.vkey, sent, this.#options.clock),

@@ -262,7 +262,7 @@ for (const database of testDatabases()) {
     assert.equal(wrong.body.field, 'payload.type');
   });
 
-  test(`${database.name}: feedback is an interaction on the agent channel; an error report also opens a ticket`, async (t) => {
+  test(`${database.name}: feedback is an interaction on the agent channel and a ticket in the queue`, async (t) => {
     const api = await startTestApi(database, { escalationIntervalMs: 0 });
     t.after(api.close);
     const person = await connected(api);
@@ -283,9 +283,12 @@ for (const database of testDatabases()) {
       assert.equal((i.relatedParty as { id: string }[])[0]?.id, party.id);
       assert.equal(i.direction, 'inbound');
     }
-    const tickets = await api.call(api.keys.a, 'GET', `${BASE.ticket}/troubleTicket`);
+    // Every Feedback is a ticket on the agent channel (channels/intake.ts), an error report as any other.
+    const tickets = await api.call(api.keys.a, 'GET', `${BASE.ticket}/troubleTicket?ticketType=error-report`);
     const ticket = (tickets.body as unknown as Record<string, unknown>[])[0] as Record<string, unknown>;
     assert.equal(tickets.headers['x-total-count'], '1');
+    const all = await api.call(api.keys.a, 'GET', `${BASE.ticket}/troubleTicket`);
+    assert.equal(all.headers['x-total-count'], '2');
     assert.equal(ticket.name, 'Bill shows roaming');
     assert.equal(ticket.status, 'acknowledged');
     assert.equal((ticket.relatedParty as { id: string }[])[0]?.id, party.id);
@@ -303,7 +306,10 @@ for (const database of testDatabases()) {
     );
     assert.equal(patched.status, 200, JSON.stringify(patched.body));
     const agreementIds = await api.db.kysely.selectFrom('crm_tickets').select('agreement_id').execute();
-    assert.deepEqual(agreementIds, [{ agreement_id: person.agreement?.id }]);
+    assert.deepEqual(agreementIds, [
+      { agreement_id: person.agreement?.id },
+      { agreement_id: person.agreement?.id },
+    ]);
 
     // An AgreementStatus is recorded.
     assert.ok(person.agreement);

@@ -6,8 +6,7 @@ import {
   type SignedMessage,
 } from '@parley/protocol';
 import { INDIVIDUAL } from '../party/party.js';
-import { PARTY_INTERACTION } from '../interaction/interaction.js';
-import { TROUBLE_TICKET } from '../ticket/ticket.js';
+import { takeIn } from '../channels/intake.js';
 import { heldValues } from './data-event.js';
 import { agreementData, partyResource } from './data-export.js';
 import { refused } from './errors.js';
@@ -15,7 +14,7 @@ import type { EventInput, EventPlan } from './event-plan.js';
 import { markTerminated, removeValues } from './individual.js';
 import { terminationConfirmationRecord } from './ledger.js';
 import { personMessage } from './permission-event.js';
-import { hrefOf, insertResource, readResource, updateResource, type Doc } from './records.js';
+import { readResource, updateResource } from './records.js';
 
 /** The channel of what arrives from the person's agent (TMF683 `channel[].id`, one of interaction CHANNELS). */
 export const AGENT_CHANNEL = { id: 'agent', href: '/channel/agent', name: 'Parley agent' };
@@ -119,66 +118,43 @@ async function planTermination(input: EventInput): Promise<EventPlan> {
 }
 
 /**
- * Feedback: a TMF683 party interaction on the `agent` channel, linked to the party; an error report also
- * opens a TMF621 trouble ticket (with the SLA clock of any ticket) that the interaction names.
+ * Feedback: the person's agent is a channel like the others. Every Feedback goes through the channels'
+ * process (channels/intake.ts): a TMF683 interaction on the `agent` channel linked to the party, threaded into
+ * the open ticket it answers (its `inReplyTo` names a reply of the vendor's) or a new TMF621 ticket with the
+ * SLA clock of any ticket, in the desk's queue. The vendor answers with a signed Feedback (channels/reply.ts).
  */
 async function planFeedback(input: EventInput): Promise<EventPlan> {
   const { ctx, tenant, row, now } = input;
   const feedback = personMessage<SignedMessage<Feedback>>(input, 'Feedback');
-  const party = {
-    id: row.partyId,
-    href: hrefOf(INDIVIDUAL, row.partyId),
-    '@referredType': 'Individual',
-    role: 'customer',
-  };
-  const ticket =
-    feedback.kind === 'error-report'
-      ? await TROUBLE_TICKET.check?.(ctx.db, tenant.id, {
-          '@type': 'TroubleTicket',
-          name: feedback.subject,
-          description: feedback.body,
-          severity: 'minor',
-          ticketType: 'error-report',
-          externalId: feedback.id,
-          channel: { id: AGENT_CHANNEL.id, name: AGENT_CHANNEL.name },
-          relatedParty: [party],
-        })
-      : undefined;
-  const interaction = (ticketId?: string): Doc => ({
-    '@type': 'PartyInteraction',
-    creationDate: now,
-    interactionDate: { startDateTime: feedback.createdAt, endDateTime: feedback.createdAt },
-    reason: feedback.kind,
-    description: feedback.subject,
-    status: 'completed',
-    direction: 'inbound',
-    channel: [AGENT_CHANNEL],
-    relatedParty: [party],
-    note: [
-      { author: 'the person, through her Parley agent', date: feedback.createdAt, text: feedback.body },
-      ...(feedback.inReplyTo
-        ? [{ author: 'Parley', date: now, text: `In reply to ${feedback.inReplyTo}` }]
-        : []),
-    ],
-    ...(ticketId
-      ? { interactionItem: [{ item: { id: ticketId, '@referredType': 'TroubleTicket', role: 'ticket' } }] }
-      : {}),
-  });
   return {
     messageType: 'Feedback',
     async write(tx) {
-      const created = ticket
-        ? await insertResource(tx, TROUBLE_TICKET, tenant.id, ticket, row.id, now, ctx.events)
-        : undefined;
-      await insertResource(
-        tx,
-        PARTY_INTERACTION,
-        tenant.id,
-        interaction(created?.id as string | undefined),
-        row.id,
+      await takeIn(tx, {
+        tenantId: tenant.id,
+        channel: AGENT_CHANNEL.id,
+        source: `agent:${row.id}`,
+        connectorId: null,
+        partyId: row.partyId,
+        partyType: 'Individual',
+        agreementId: row.id,
+        message: {
+          externalId: feedback.id,
+          ...(feedback.inReplyTo ? { inReplyTo: feedback.inReplyTo } : {}),
+          from: { name: 'the person, through her Parley agent' },
+          subject: feedback.subject,
+          text: feedback.body,
+          sentAt: feedback.createdAt,
+          reason: feedback.kind,
+          replyTo: { agreementId: row.id, feedbackId: feedback.id },
+        },
+        ticket: { externalId: feedback.id },
+        notes: feedback.inReplyTo
+          ? [{ author: 'Parley', date: now, text: `In reply to ${feedback.inReplyTo}` }]
+          : [],
         now,
-        ctx.events,
-      );
+        dbKind: ctx.db.kind,
+        ...(ctx.events ? { events: ctx.events } : {}),
+      });
     },
   };
 }

@@ -33,7 +33,7 @@ import { registerIntentRoutes } from '../intent/routes.js';
 import { IntentService, type IntentOptions } from '../intent/service.js';
 import { ONWARD_MIGRATIONS, OnwardService, registerOnwardRoutes } from '../onward/index.js';
 import type { OnwardServiceOptions } from '../onward/service.js';
-import type { VendorContext } from '../agreement/vendor.js';
+import { nowOf, type VendorContext } from '../agreement/vendor.js';
 import { COMPLIANCE_MIGRATIONS } from '../compliance/migrations.js';
 import { registerComplianceRoutes } from '../compliance/routes.js';
 import { DesktopContext } from '../desktop/context.js';
@@ -41,6 +41,12 @@ import { DESKTOP_MIGRATIONS } from '../desktop/migrations.js';
 import { registerDesktopRoutes } from '../desktop/routes.js';
 import { purgeDue, purgeNotices, scheduleRetention, type PurgeDone } from '../compliance/retention.js';
 import { registerRightsRoutes } from '../rights/routes.js';
+import { CHANNEL_MIGRATIONS } from '../channels/migrations.js';
+import { registerChannelRoutes } from '../channels/routes.js';
+import { registerQueueRoute } from '../channels/queue.js';
+import { escalateToSupervisor } from '../channels/desk.js';
+import { feedbackNotices } from '../channels/reply.js';
+import { jsonPoster, type PostOptions } from '../channels/outbound.js';
 import { HttpProblem, sendProblem } from './problem.js';
 import { isPublicPath, registerOpenApi } from './openapi.js';
 
@@ -76,6 +82,8 @@ export interface CrmServerOptions {
   retentionIntervalMs?: number;
   /** The clock events are received and retention is judged by (default Date.now); tests move it. */
   clock?: Clock;
+  /** Replies posted to channel providers (email, chat, Mastodon): time limit, attempts, backoff. */
+  channels?: PostOptions;
 }
 
 declare module 'fastify' {
@@ -102,6 +110,7 @@ export async function buildCrmServer(options: CrmServerOptions): Promise<Fastify
     ...INTENT_MIGRATIONS,
     ...ONWARD_MIGRATIONS,
     ...COMPLIANCE_MIGRATIONS,
+    ...CHANNEL_MIGRATIONS,
     ...DESKTOP_MIGRATIONS,
   ]);
   const keys = new VendorKeys(options.vendorKey ?? Party.generate('parley-crm (ephemeral)'));
@@ -190,7 +199,7 @@ export async function buildCrmServer(options: CrmServerOptions): Promise<Fastify
     notify(tx, { ...event, api: hubApis.get(tmfBasePath(event.api)) ?? event.api });
   for (const spec of RESOURCES) registerResource(app, db, spec, events);
   for (const api of hubApis.values()) registerHub(app, db, api);
-  registerTicketRoutes(app, db, events);
+  registerTicketRoutes(app, db, events, escalateToSupervisor);
   registerSlaRoutes(app, db);
   registerCsvRoutes(app, db, { bodyLimit: options.csvBodyLimit });
   registerInsightRoutes(app, db);
@@ -203,7 +212,11 @@ export async function buildCrmServer(options: CrmServerOptions): Promise<Fastify
     events,
     ...(options.clock ? { clock: options.clock } : {}),
   } as VendorContext;
-  vendor.notices = (tenantId, agreementId) => purgeNotices(vendor, tenantId, agreementId);
+  // Notices: signed purge receipts, then the desk's signed Feedback replies (channels/reply.ts).
+  vendor.notices = async (tenantId, agreementId) => [
+    ...(await purgeNotices(vendor, tenantId, agreementId)),
+    ...(await feedbackNotices(vendor, tenantId, agreementId)),
+  ];
   app.decorate('parleyRetention', { purgeDue: (at?: Date) => purgeDue(vendor, at) });
   const retentionInterval = options.retentionIntervalMs ?? 15 * 60_000;
   let retention: { stop(): Promise<void> } | undefined;
@@ -237,6 +250,8 @@ export async function buildCrmServer(options: CrmServerOptions): Promise<Fastify
   });
   await registerOnwardRoutes(app, vendor, onward);
   registerComplianceRoutes(app, vendor);
+  registerQueueRoute(app, db, () => nowOf(vendor));
+  await registerChannelRoutes(app, vendor, { post: jsonPoster(options.channels) });
   const desktop = new DesktopContext(db, options.clock?.now ? { now: options.clock.now } : {});
   app.decorate('parleyDesktop', desktop);
   registerDesktopRoutes(app, desktop);
@@ -245,7 +260,7 @@ export async function buildCrmServer(options: CrmServerOptions): Promise<Fastify
   let escalation: NodeJS.Timeout | undefined;
   const escalateAll = async () => {
     const tenants = (await db.kysely.selectFrom('crm_tenants').select('id').execute()) as { id: string }[];
-    for (const { id } of tenants) await escalateTickets(db, id, new Date(), events);
+    for (const { id } of tenants) await escalateTickets(db, id, new Date(), events, escalateToSupervisor);
   };
   app.addHook('onReady', async () => {
     if (retentionInterval > 0) retention = scheduleRetention(vendor, retentionInterval, app.log);

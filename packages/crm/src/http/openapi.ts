@@ -3,10 +3,17 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 
 /**
- * Paths served without an API key: the OpenAPI document and its browsable rendering, and the Parley vendor
- * endpoints (their messages are signed: signatures authenticate).
+ * Paths served without an API key: the OpenAPI document and its browsable rendering, the Parley vendor
+ * endpoints (their messages are signed: signatures authenticate) and the channels' inbound webhooks (signed
+ * with their connector's secret).
  */
-export const PUBLIC_PATHS = ['/openapi.json', '/docs', '/parley/v1/vendors'];
+export const PUBLIC_PATHS = [
+  '/openapi.json',
+  '/docs',
+  '/parley/v1/vendors',
+  // Channel webhooks: each request is signed with its connector's secret (channels/routes.ts).
+  '/crm/v1/channels',
+];
 
 export function isPublicPath(url: string): boolean {
   const path = url.split('?')[0] ?? '';

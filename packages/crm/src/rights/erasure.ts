@@ -455,6 +455,22 @@ export async function eraseIndividual(
       );
       removed.push({ what: 'free text of trouble tickets about her', count: tickets });
       removed.push({ what: 'free text of party interactions with her', count: interactions });
+      // Channel messages (channels/): their text, sender and reply address erased, the party pseudonymised.
+      const messages = count(
+        await tx
+          .updateTable('crm_channel_messages')
+          .set({ body: ERASED, subject: null, sender: null, detail: null, party_id: pseudonym })
+          .where('tenant_id', '=', tenantId)
+          .where('party_id', '=', partyId)
+          .executeTakeFirst(),
+      );
+      await tx
+        .updateTable('crm_ticket_desk')
+        .set({ reply_to: null, party_id: pseudonym, updated_at: erasedAt })
+        .where('tenant_id', '=', tenantId)
+        .where('party_id', '=', partyId)
+        .execute();
+      removed.push({ what: 'channel messages with her (text and addresses)', count: messages });
 
       // Records kept by law, anonymised.
       const accounts = await rewrite(

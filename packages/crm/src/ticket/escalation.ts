@@ -1,7 +1,16 @@
-import type { Database } from '@parley/store';
+import type { AnyKysely, Database } from '@parley/store';
 import type { ResourceEventSink } from '../tmf/resource.js';
 import { tmfBasePath } from '../tmf/schemas.js';
 import { ESCALATION_AUTHOR, isOpenTicket, TROUBLE_TICKET } from './ticket.js';
+
+/** Runs in the transaction that escalates a ticket to `level` (the desk's own rules, such as a supervisor). */
+export type OnEscalated = (
+  tx: AnyKysely,
+  tenantId: string,
+  ticketId: string,
+  level: number,
+  at: string,
+) => Promise<void>;
 
 /**
  * Escalates open tickets whose SLA clock ran out: level 1 when the response target passed without a response,
@@ -13,6 +22,7 @@ export async function escalateTickets(
   tenantId: string,
   now: Date = new Date(),
   events?: ResourceEventSink,
+  onEscalated?: OnEscalated,
 ): Promise<number> {
   const at = now.toISOString();
   const due = (await db.kysely
@@ -60,6 +70,7 @@ export async function escalateTickets(
         kind: 'AttributeValueChangeEvent',
         resource: { id: row.id, href: `${href}/${row.id}`, ...next },
       });
+      await onEscalated?.(tx, tenantId, row.id, target, at);
     });
   }
   return due.length;

@@ -1,16 +1,24 @@
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '@parley/store';
-import { badRequest, notFound } from '../http/problem.js';
+import { notFound } from '../http/problem.js';
 import { requireRole, STAFF, WRITERS } from '../http/authorize.js';
 import type { ResourceEventSink } from '../tmf/resource.js';
-import { escalateTickets } from './escalation.js';
-import { isOpenTicket, slaClockAt } from './ticket.js';
+import { escalateTickets, type OnEscalated } from './escalation.js';
+import { slaClockAt } from './ticket.js';
 
 const tags = ['Trouble ticket SLA clock'];
 const parse = (doc: unknown) => (typeof doc === 'string' ? JSON.parse(doc) : doc) as Record<string, unknown>;
 
-/** The SLA clock of tickets: one ticket's clock, the queue of open tickets by due date, escalation on demand. */
-export function registerTicketRoutes(app: FastifyInstance, db: Database, events?: ResourceEventSink): void {
+/**
+ * The SLA clock of tickets: one ticket's clock and escalation on demand (`onEscalated` runs in each
+ * escalation's transaction: the desk's rules, channels/desk.ts). The queue is the desk's (channels/queue.ts).
+ */
+export function registerTicketRoutes(
+  app: FastifyInstance,
+  db: Database,
+  events?: ResourceEventSink,
+  onEscalated?: OnEscalated,
+): void {
   app.get(
     '/crm/v1/troubleTicket/:id/slaClock',
     {
@@ -35,57 +43,6 @@ export function registerTicketRoutes(app: FastifyInstance, db: Database, events?
     },
   );
 
-  app.get(
-    '/crm/v1/ticketQueue',
-    {
-      schema: {
-        tags,
-        summary: 'Open tickets, soonest resolution due first, each with its SLA clock',
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            breached: {
-              type: 'string',
-              enum: ['true', 'false'],
-              description: 'Only tickets past (or within) their resolution target',
-            },
-            offset: { type: 'string', pattern: '^[0-9]{1,9}$' },
-            limit: { type: 'string', pattern: '^[0-9]{1,4}$' },
-          },
-        },
-      },
-    },
-    async (request, reply) => {
-      const { tenantId } = requireRole(request, STAFF, 'read the ticket queue');
-      const query = request.query as { breached?: string; offset?: string; limit?: string };
-      const limit = Number(query.limit ?? 100);
-      if (limit > 1000) throw badRequest('limit: expected a whole number from 0 to 1000', 'limit');
-      const now = new Date();
-      let q = db.kysely.selectFrom('crm_tickets').where('tenant_id', '=', tenantId).where(isOpenTicket());
-      if (query.breached === 'true') q = q.where('resolution_due', '<', now.toISOString());
-      if (query.breached === 'false') q = q.where('resolution_due', '>=', now.toISOString());
-      const rows = (await q
-        .select(['id', 'doc'])
-        .orderBy('resolution_due')
-        .orderBy('id')
-        .offset(Number(query.offset ?? 0))
-        .limit(limit)
-        .execute()) as { id: string; doc: unknown }[];
-      reply.header('x-result-count', String(rows.length));
-      return rows.map((row) => {
-        const doc = parse(row.doc);
-        return {
-          id: row.id,
-          status: doc.status,
-          priority: doc.priority,
-          description: doc.description,
-          slaClock: slaClockAt(doc, now),
-        };
-      });
-    },
-  );
-
   app.post(
     '/crm/v1/troubleTicket/escalation',
     {
@@ -97,7 +54,7 @@ export function registerTicketRoutes(app: FastifyInstance, db: Database, events?
     },
     async (request) => {
       const { tenantId } = requireRole(request, WRITERS, 'escalate tickets');
-      return { escalated: await escalateTickets(db, tenantId, new Date(), events) };
+      return { escalated: await escalateTickets(db, tenantId, new Date(), events, onEscalated) };
     },
   );
 }

@@ -92,6 +92,30 @@ export function slaClockAt(doc: Doc, now: Date) {
   };
 }
 
+/**
+ * A new ticket as the server stores it: status (default acknowledged), creation date, the first entry of its
+ * status history and the resolution date its SLA clock expects. The CRM's own writers (channels/) use it too.
+ */
+export function openedTicket(doc: Doc, now: string): Doc {
+  const status = text(doc.status) ?? 'acknowledged';
+  const next: Doc = {
+    ...doc,
+    status,
+    creationDate: now,
+    lastUpdate: now,
+    statusChangeDate: now,
+    statusChange: [
+      {
+        status,
+        changeDate: now,
+        ...(doc.statusChangeReason ? { changeReason: doc.statusChangeReason } : {}),
+      },
+    ],
+  };
+  next.expectedResolutionDate = ticketClock(next).resolutionDue;
+  return next;
+}
+
 /** TMF621 TroubleTicket with a server-kept status history (`statusChange`) and SLA clock. */
 export const TROUBLE_TICKET: ResourceSpec = {
   api: 'troubleTicket',
@@ -129,24 +153,7 @@ export const TROUBLE_TICKET: ResourceSpec = {
           'body.statusChange',
         );
       }
-      const status = text(doc.status) ?? 'acknowledged';
-      const creationDate = now;
-      const next: Doc = {
-        ...doc,
-        status,
-        creationDate,
-        lastUpdate: now,
-        statusChangeDate: now,
-        statusChange: [
-          {
-            status,
-            changeDate: now,
-            ...(doc.statusChangeReason ? { changeReason: doc.statusChangeReason } : {}),
-          },
-        ],
-      };
-      next.expectedResolutionDate = ticketClock(next).resolutionDue;
-      return next;
+      return openedTicket(doc, now);
     }
     if (JSON.stringify(doc.statusChange) !== JSON.stringify(previous.statusChange)) {
       throw unprocessable('body.statusChange: the status history is kept by the server', 'body.statusChange');
