@@ -16,6 +16,18 @@ import { migrate, openDatabase, type Database } from '@parley/store';
 import { CliError, writeText } from '../io.js';
 import { crmExportCommand, crmImportCommand } from './crm-csv.js';
 
+/** The built agent desktop, when packages/web is there and built (`crmDesktopDir` of @parley/web). */
+export async function crmDesktopDir(): Promise<string | undefined> {
+  try {
+    const web = (await import('@parley/web' as string)) as { crmDesktopDir?: string };
+    return web.crmDesktopDir && existsSync(join(web.crmDesktopDir, 'index.html'))
+      ? web.crmDesktopDir
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function crmCommand(): Command {
   const crm = new Command('crm').description(
     "The vendor's CRM: TM Forum Open APIs (customer, party, ...) for one or more tenants",
@@ -66,14 +78,21 @@ export function crmCommand(): Command {
         const db = openDatabase({ url });
         await migrate(db, CRM_MIGRATIONS);
         const boot = await bootstrapTenant(db, process.env.PARLEY_BOOTSTRAP_KEY || undefined);
+        const desktopDir = await crmDesktopDir();
         const app = await buildCrmServer({
           db,
           logger: { level: process.env.LOG_LEVEL ?? 'info' },
           vendorKey,
           ledger: { url: options.ledger ?? beside('parley-crm-ledger.db'), origin: options.ledgerOrigin },
+          ...(desktopDir ? { desktopDir } : {}),
         });
         const address = await app.listen({ host: options.host, port });
         process.stderr.write(`CRM on ${address} (${db.kind} ${db.location})\n`);
+        process.stderr.write(
+          desktopDir
+            ? `Agent desktop: ${address}/desktop/ (sign in with a staff API key)\n`
+            : 'Agent desktop: not built (npm run build -w @parley/web)\n',
+        );
         if (created)
           process.stderr.write(`Created the vendor key file ${created} (owner-only; keep it safe).\n`);
         if (boot.generatedKey) {

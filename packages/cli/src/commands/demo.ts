@@ -6,6 +6,7 @@ import { Ed25519NoteVerifier, verifyLedgerReceipt } from '@parley/ledger';
 import type { IntentView } from '@parley/agent';
 import { startWorld, type World } from '../world/world.js';
 import { CliError } from '../io.js';
+import { crmDesktopDir } from './crm.js';
 
 type Print = (line: string) => void;
 
@@ -219,6 +220,7 @@ export function upCommand(): Command {
       const print = (line: string) => process.stdout.write(line + '\n');
       const passphrase = process.env.PARLEY_PASSPHRASE ?? 'parley demo passphrase';
       print(`Starting Parley in ${options.dir} …`);
+      const desktopDir = await crmDesktopDir();
       const world = await startWorld({
         dir: options.dir,
         passphrase,
@@ -228,11 +230,13 @@ export function upCommand(): Command {
         feedPollMs: 2000,
         log: print,
         ...((await dashboardDir()) ? { dashboardDir: (await dashboardDir()) as string } : {}),
+        ...(desktopDir ? { desktopDir } : {}),
       });
       print('');
       print(`Her dashboard:   ${world.agent.url}/#token=${world.agent.token}`);
       print(`Her agent's API: ${world.agent.url}/openapi.json  (Authorization: Bearer ${world.agent.token})`);
       print(`CRM server:      ${world.crmUrl}/docs`);
+      if (desktopDir) print(`Agent desktop:   ${world.crmUrl}/desktop/  (sign in with an admin key below)`);
       for (const v of world.vendors) {
         print(`  ${v.name.padEnd(20)} vendor URL ${v.url}`);
         print(`  ${''.padEnd(20)} admin key  ${v.adminKey}`);

@@ -29,6 +29,8 @@ export interface WorldOptions {
   /** How often CRMs read the agent's intent feed (0: they do not follow it). */
   feedPollMs?: number;
   dashboardDir?: string;
+  /** The built agent desktop, served by the CRM at `/desktop/`. */
+  desktopDir?: string;
   log?: (line: string) => void;
 }
 
@@ -60,6 +62,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
       vendorKey,
       ledger: { url: join(options.dir, 'crm-ledger.db'), origin: 'parley-demo-crm/ledger' },
       escalationIntervalMs: 0,
+      ...(options.desktopDir ? { desktopDir: options.desktopDir } : {}),
       ...(options.feedPollMs !== undefined ? { intentFeedPollMs: options.feedPollMs } : {}),
     } as Parameters<typeof buildCrmServer>[0]);
     const crmAddress = await crm.listen({ host: options.host ?? '127.0.0.1', port: options.crmPort ?? 0 });

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import fastifyStatic from '@fastify/static';
 import { migrate, type Database } from '@parley/store';
 import { CRM_MIGRATIONS } from '../migrations.js';
 import { principalCache } from '../tenant/keys.js';
@@ -48,7 +50,7 @@ import { escalateToSupervisor } from '../channels/desk.js';
 import { feedbackNotices } from '../channels/reply.js';
 import { jsonPoster, type PostOptions } from '../channels/outbound.js';
 import { HttpProblem, sendProblem } from './problem.js';
-import { isPublicPath, registerOpenApi } from './openapi.js';
+import { DESKTOP_PATH, isPublicPath, registerOpenApi } from './openapi.js';
 
 export interface CrmServerOptions {
   db: Database;
@@ -84,6 +86,11 @@ export interface CrmServerOptions {
   clock?: Clock;
   /** Replies posted to channel providers (email, chat, Mastodon): time limit, attempts, backoff. */
   channels?: PostOptions;
+  /**
+   * The built agent desktop (`crmDesktopDir` of @parley/web: index.html and assets/), served without a key at
+   * `/desktop/`; its data calls carry the staff API key the user signs in with. Absent or not built: not served.
+   */
+  desktopDir?: string;
 }
 
 declare module 'fastify' {
@@ -255,6 +262,17 @@ export async function buildCrmServer(options: CrmServerOptions): Promise<Fastify
   const desktop = new DesktopContext(db, options.clock?.now ? { now: options.clock.now } : {});
   app.decorate('parleyDesktop', desktop);
   registerDesktopRoutes(app, desktop);
+  if (options.desktopDir && existsSync(options.desktopDir)) {
+    await app.register(fastifyStatic, {
+      root: options.desktopDir,
+      prefix: `${DESKTOP_PATH}/`,
+      index: 'index.html',
+    });
+    // Its asset URLs are relative: the page must be at /desktop/, not /desktop.
+    app.get(DESKTOP_PATH, { schema: { hide: true } }, (_request, reply) =>
+      reply.redirect(`${DESKTOP_PATH}/`),
+    );
+  }
 
   const interval = options.escalationIntervalMs ?? 60_000;
   let escalation: NodeJS.Timeout | undefined;

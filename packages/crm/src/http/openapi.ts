@@ -2,15 +2,20 @@ import type { FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 
+/** Where the agent desktop's static files are served (`desktopDir` in the server's options). */
+export const DESKTOP_PATH = '/desktop';
+
 /**
  * Paths served without an API key: the OpenAPI document and its browsable rendering, the Parley vendor
- * endpoints (their messages are signed: signatures authenticate) and the channels' inbound webhooks (signed
- * with their connector's secret).
+ * endpoints (their messages are signed: signatures authenticate), the agent desktop's static files (its data
+ * calls carry the key the user signs in with) and the channels' inbound webhooks (signed with their connector's
+ * secret).
  */
 export const PUBLIC_PATHS = [
   '/openapi.json',
   '/docs',
   '/parley/v1/vendors',
+  DESKTOP_PATH,
   // Channel webhooks: each request is signed with its connector's secret (channels/routes.ts).
   '/crm/v1/channels',
 ];
