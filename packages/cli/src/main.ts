@@ -8,6 +8,7 @@ import { crmCommand } from './commands/crm.js';
 import { agentCommand } from './commands/agent.js';
 import { walkthroughCommand } from './commands/walkthrough.js';
 import { demoCommand, upCommand } from './commands/demo.js';
+import { analyticsCommand } from './commands/analytics.js';
 import { describeError } from './io.js';
 
 export function program(): Command {
@@ -25,6 +26,7 @@ export function program(): Command {
     .addCommand(ledgerCommand())
     .addCommand(crmCommand())
     .addCommand(agentCommand())
+    .addCommand(analyticsCommand())
     .addCommand(agreementCommand())
     .addCommand(termsCommand())
     .addCommand(keysCommand())
