@@ -74,7 +74,7 @@ const users = (
     .execute()
 ).map((r) => r.user_party_id);
 let seed = 12345;
-const random = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
 const sample = Array.from({ length: RUNS }, () => ({
   party: users[Math.floor(random() * users.length)],
   reason: REASON_IDS[Math.floor(random() * REASON_IDS.length)],
