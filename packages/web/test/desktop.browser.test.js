@@ -342,7 +342,12 @@ test(
       if (has('/crm/v1/troubleTicket/{id}/reply')) {
         await page.getByLabel('Message to the customer').fill('We are checking the cell near you.');
         await page.getByTestId('reply-submit').click();
-        await page.getByTestId('reply-sent').filter({ hasText: 'Reply sent.' }).waitFor();
+        await page
+          .getByTestId('reply-sent')
+          .filter({ hasText: /^Reply sent/ })
+          .waitFor();
+        // The first reply stops the response clock: the ticket is in progress.
+        await page.getByTestId('ticket-status').filter({ hasText: 'inProgress' }).waitFor();
         note('reply: sent');
       } else {
         await page.getByTestId('reply-not-available').waitFor();

@@ -172,7 +172,8 @@ export class DesktopApi {
     return this.#json('POST', `/crm/v1/troubleTicket/${enc(ticketId)}/assignment`, { assignee });
   }
 
-  reply(ticketId: string, text: string): Promise<unknown> {
+  /** Sends a reply through the ticket's channel: which channel, and whether it stopped the response clock. */
+  reply(ticketId: string, text: string): Promise<{ channel?: string; firstResponse?: boolean }> {
     return this.#json('POST', `/crm/v1/troubleTicket/${enc(ticketId)}/reply`, { text });
   }
 

@@ -19,8 +19,11 @@ export function ReplyBox({ ticketId, onSent }: { ticketId: string; onSent: () =>
     setBusy(true);
     setError(null);
     try {
-      await api.reply(ticketId, text.trim());
-      setSent('Reply sent.');
+      const replied = await api.reply(ticketId, text.trim());
+      setSent(
+        `Reply sent${replied?.channel ? ` through ${replied.channel}` : ''}.` +
+          (replied?.firstResponse ? ' It was the first response: the response clock stopped.' : ''),
+      );
       setText('');
       onSent();
     } catch (e) {
