@@ -55,7 +55,7 @@ function client(crmUrl, key) {
  * A CRM serving the desktop, one tenant with a seeded telco, a customer with an agreement (her agent, invited)
  * and a ticket opened for her; Chromium with a page that records console errors. Everything stops at the end.
  */
-async function world(t) {
+async function world(t, prefix = 'desktop') {
   const dir = mkdtempSync(join(tmpdir(), 'parley-desktop-'));
   const cleanups = [];
   t.after(async () => {
@@ -178,7 +178,7 @@ async function world(t) {
   let step = 0;
   const shot = (name) =>
     page.screenshot({
-      path: join(ARTIFACTS, `desktop-${String(++step).padStart(2, '0')}-${name}.png`),
+      path: join(ARTIFACTS, `${prefix}-${String(++step).padStart(2, '0')}-${name}.png`),
       fullPage: true,
     });
   const steps = async (work) => {
@@ -186,7 +186,7 @@ async function world(t) {
       await work();
     } catch (error) {
       await page
-        .screenshot({ path: join(ARTIFACTS, 'desktop-failure.png'), fullPage: true })
+        .screenshot({ path: join(ARTIFACTS, `${prefix}-failure.png`), fullPage: true })
         .catch(() => undefined);
       throw error;
     }
@@ -449,5 +449,56 @@ test(
       await page.getByTestId(`queue-row-${ticket.id}`).waitFor();
     });
     t.diagnostic(report.join('; '));
+  },
+);
+
+test(
+  'desktop: on a CRM without the desktop endpoints, each part says it is not available and nothing breaks',
+  { timeout: 240_000 },
+  async (t) => {
+    const { crmUrl, key, ticket, customer, page, shot, steps } = await world(t, 'without');
+    const name = customer.c360.party.name;
+    // The CRM as it was before the desktop's endpoints: its API description without them.
+    const missing = [
+      '/crm/v1/desktop/',
+      '/crm/v1/troubleTicket/{id}/assignment',
+      '/crm/v1/troubleTicket/{id}/reply',
+      '/crm/v1/deskAgents',
+    ];
+    await page.route('**/openapi.json', async (route) => {
+      const response = await route.fetch();
+      const doc = await response.json();
+      const kept = Object.entries(doc.paths).filter(
+        ([path]) => !missing.some((m) => path === m || path.startsWith(m)),
+      );
+      await route.fulfill({ response, json: { ...doc, paths: Object.fromEntries(kept) } });
+    });
+    const called = [];
+    page.on('request', (request) => {
+      const path = new URL(request.url()).pathname;
+      if (path.startsWith('/crm/v1/desktop/') || path === '/crm/v1/deskAgents') called.push(path);
+    });
+
+    await steps(async () => {
+      await page.goto(`${crmUrl}/desktop/`);
+      await page.getByLabel('Staff API key').fill(key);
+      await page.getByTestId('sign-in-submit').click();
+      await page.getByTestId(`queue-row-${ticket.id}`).waitFor();
+      await page.getByTestId('load-not-available').waitFor();
+      await shot('queue');
+      await page.getByTestId(`queue-row-${ticket.id}`).getByTestId('open-ticket').click();
+      await page.getByTestId('customer-name').filter({ hasText: name }).waitFor();
+      await page.getByTestId('context-not-available').waitFor();
+      await page.getByTestId('assign-not-available').waitFor();
+      await page.getByTestId('reply-not-available').waitFor();
+      await shot('ticket');
+      await page.getByTestId('customer-link').click();
+      await page.getByTestId('customer360-name').filter({ hasText: name }).waitFor();
+      await page.getByTestId('qoe-not-available').waitFor();
+      // What exists still works: her agreement is there.
+      await page.getByTestId('agreements-summary').filter({ hasText: '1 agreement' }).waitFor();
+      await shot('customer-360');
+      assert.deepEqual(called, [], 'no call to an endpoint the CRM does not list');
+    });
   },
 );
