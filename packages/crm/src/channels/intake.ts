@@ -147,7 +147,10 @@ export interface Intaken {
   replay: boolean;
 }
 
-/** What was recorded for a message already taken in, or undefined. */
+/**
+ * What was recorded for a message already taken in (or sent: a provider echoing one of our replies back), or
+ * undefined.
+ */
 export async function alreadyTaken(
   db: AnyKysely,
   tenantId: string,
@@ -163,7 +166,6 @@ export async function alreadyTaken(
     .where('m.tenant_id', '=', tenantId)
     .where('m.source', '=', source)
     .where('m.external_id', '=', externalId)
-    .where('m.direction', '=', 'inbound')
     .executeTakeFirst()) as Record<string, string | null> | undefined;
   if (!row) return undefined;
   return {
