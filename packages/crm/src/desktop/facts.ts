@@ -12,6 +12,19 @@ const DAY = 24 * HOUR;
 const iso = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string).toISOString());
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 
+/** "resolution due in 3 h" / "resolution 2 days overdue", for people rather than for machines. */
+function dueIn(due: string | undefined, now: number): string {
+  if (!due) return 'no resolution target';
+  const ms = Date.parse(due) - now;
+  const span = (x: number) =>
+    x < HOUR
+      ? `${Math.max(1, Math.round(x / 60_000))} min`
+      : x < 2 * DAY
+        ? `${Math.round(x / HOUR)} h`
+        : `${Math.round(x / DAY)} days`;
+  return ms >= 0 ? `resolution due in ${span(ms)}` : `resolution ${span(-ms)} overdue`;
+}
+
 /** Measurement columns and the SLA metric names they answer. */
 const QOE = {
   availability: 'availability',
@@ -243,7 +256,7 @@ export async function gatherFacts(
       id: `ticket:${t.id}`,
       type: 'open-ticket',
       title: `Open ticket: ${t.name}`,
-      detail: `${String(t.doc.status)}, priority ${String(t.doc.priority ?? 'medium')}, resolution due ${clock.resolutionDue ?? '?'}`,
+      detail: `${String(t.doc.status)}, priority ${String(t.doc.priority ?? 'medium')}, ${dueIn(clock.resolutionDue, now)}`,
       at: iso(t.doc.creationDate ?? openTickets.find((o) => o.id === t.id)?.created_at),
       href: `/tmf-api/troubleTicket/v5/troubleTicket/${t.id}`,
       ...(clock.resolutionBreached ? { anomaly: 0.5, anomalyWhy: 'past its resolution target' } : {}),
