@@ -4,3 +4,4 @@ export * from './km.js';
 export * from './logrank.js';
 export * from './cox.js';
 export * from './concordance.js';
+export * from './kmeans.js';
