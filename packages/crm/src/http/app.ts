@@ -41,6 +41,9 @@ import { registerComplianceRoutes } from '../compliance/routes.js';
 import { DesktopContext } from '../desktop/context.js';
 import { DESKTOP_MIGRATIONS } from '../desktop/migrations.js';
 import { registerDesktopRoutes } from '../desktop/routes.js';
+import { ANALYTICS_MIGRATIONS } from '../analytics/migrations.js';
+import { registerSegmentRoutes } from '../analytics/segments-routes.js';
+import { registerSatisfactionRoutes } from '../analytics/satisfaction-routes.js';
 import { purgeDue, purgeNotices, scheduleRetention, type PurgeDone } from '../compliance/retention.js';
 import { registerRightsRoutes } from '../rights/routes.js';
 import { CHANNEL_MIGRATIONS } from '../channels/migrations.js';
@@ -119,6 +122,7 @@ export async function buildCrmServer(options: CrmServerOptions): Promise<Fastify
     ...COMPLIANCE_MIGRATIONS,
     ...CHANNEL_MIGRATIONS,
     ...DESKTOP_MIGRATIONS,
+    ...ANALYTICS_MIGRATIONS,
   ]);
   const keys = new VendorKeys(options.vendorKey ?? Party.generate('parley-crm (ephemeral)'));
   const ledger = await AgreementLedger.open(keys.ledgerKey(), options.ledger);
@@ -262,6 +266,8 @@ export async function buildCrmServer(options: CrmServerOptions): Promise<Fastify
   const desktop = new DesktopContext(db, options.clock?.now ? { now: options.clock.now } : {});
   app.decorate('parleyDesktop', desktop);
   registerDesktopRoutes(app, desktop);
+  registerSegmentRoutes(app, db.kysely, () => nowOf(vendor));
+  registerSatisfactionRoutes(app, db.kysely, () => nowOf(vendor));
   if (options.desktopDir && existsSync(options.desktopDir)) {
     await app.register(fastifyStatic, {
       root: options.desktopDir,
