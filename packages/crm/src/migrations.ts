@@ -1,6 +1,7 @@
 import type { Migration } from '@parley/store';
 import { RIGHTS_MIGRATIONS } from './rights/migrations.js';
 import { RESOURCE_COLUMNS, tableSql, type TableSpec } from './schema-sql.js';
+import { CONTACTS_POSTGRES, CONTACTS_SQLITE } from './party/contacts-sql.js';
 
 /**
  * Every table is keyed by tenant first: no query can reach another tenant's rows without naming it, and a
@@ -234,3 +235,19 @@ CRM_MIGRATIONS.push({
 
 /** The rights of the person: erasure reports and the pseudonym salt (rights/migrations.ts). */
 CRM_MIGRATIONS.push(...RIGHTS_MIGRATIONS);
+
+/**
+ * A ticket's channel as a column (the queue filters on it, whatever created the ticket), and the contact index
+ * that finds an inbound message's sender among millions of parties (party/contacts-sql.ts).
+ */
+CRM_MIGRATIONS.push({
+  name: 'crm/004-ticket-channel-party-contacts',
+  sqlite: `ALTER TABLE crm_tickets ADD COLUMN channel TEXT;
+    UPDATE crm_tickets SET channel = json_extract(doc, '$.channel.id');
+    CREATE INDEX crm_tickets_by_channel ON crm_tickets (tenant_id, channel, resolution_due);
+    ${CONTACTS_SQLITE}`,
+  postgres: `ALTER TABLE crm_tickets ADD COLUMN channel TEXT;
+    UPDATE crm_tickets SET channel = doc -> 'channel' ->> 'id';
+    CREATE INDEX crm_tickets_by_channel ON crm_tickets (tenant_id, channel, resolution_due);
+    ${CONTACTS_POSTGRES}`,
+});

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { parse } from 'csv-parse/sync';
 import { fitCox, kaplanMeier, logRank, type ConfType, type KaplanMeier } from '@parley/analytics';
 import { CliError, printJson, readText } from '../io.js';
+import { addSegmentCommands } from './analytics-segments.js';
 
 interface Columns {
   rows: number;
@@ -255,5 +256,6 @@ export function analyticsCommand(): Command {
         process.stdout.write(out);
       },
     );
+  addSegmentCommands(analytics);
   return analytics;
 }

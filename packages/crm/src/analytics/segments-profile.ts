@@ -28,7 +28,7 @@ const WORDS: Record<Feature, { high: string; low: string; unit: (x: number) => s
   recencyDays: {
     high: 'recently quiet',
     low: 'active lately',
-    unit: (x) => `last used the service ${x.toFixed(0)} days ago`,
+    unit: (x) => `last used the service ${x.toFixed(1)} days ago`,
   },
   tenureDays: {
     high: 'long tenure',

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
 import type { AnyKysely } from '@parley/store';
 import { hrefOf, insertResource, type Doc } from '../agreement/records.js';
 import { PARTY_INTERACTION } from '../interaction/interaction.js';
@@ -73,38 +72,32 @@ const SEVERITY: Record<string, string> = {
   low: 'minor',
 };
 
-/** A party of the tenant whose contact media has this email, phone or social handle (the first by id). */
+/**
+ * A party of the tenant whose contact media has this email, phone or social handle (the first by id): one
+ * lookup in the contact index (crm_party_contacts, kept by triggers; party/contacts-sql.ts), normalised the
+ * same way.
+ */
 export async function matchParty(
   db: AnyKysely,
-  kind: 'sqlite' | 'postgres',
+  _kind: 'sqlite' | 'postgres',
   tenantId: string,
   from: Sender,
 ): Promise<{ id: string; kind: string } | undefined> {
   const tries: [string, string][] = [];
-  if (from.email) tries.push(['emailAddress', from.email.trim().toLowerCase()]);
-  if (from.phone) tries.push(['phoneNumber', from.phone.replace(/[\s\-().]/g, '')]);
-  if (from.handle) tries.push(['socialNetworkId', from.handle.trim().toLowerCase().replace(/^@/, '')]);
-  for (const [member, value] of tries) {
-    const raw =
-      kind === 'sqlite'
-        ? sql<string>`json_extract(cm.value, ${'$.characteristic.' + member})`
-        : sql<string>`(cm.value -> 'characteristic' ->> ${member})`;
-    const normal =
-      member === 'emailAddress'
-        ? sql`lower(${raw})`
-        : member === 'phoneNumber'
-          ? sql`replace(replace(replace(replace(replace(${raw}, ' ', ''), '-', ''), '(', ''), ')', ''), '.', '')`
-          : sql`ltrim(lower(${raw}), '@')`;
-    const media =
-      kind === 'sqlite'
-        ? sql`json_each(crm_parties.doc, '$.contactMedium')`
-        : sql`jsonb_array_elements(case when jsonb_typeof(crm_parties.doc -> 'contactMedium') = 'array' then crm_parties.doc -> 'contactMedium' else '[]'::jsonb end)`;
+  if (from.email) tries.push(['email', from.email.trim().toLowerCase()]);
+  if (from.phone) tries.push(['phone', from.phone.replace(/[ ().-]/g, '')]);
+  if (from.handle) tries.push(['social', from.handle.trim().toLowerCase().replace(/^@+/, '')]);
+  for (const [kind, value] of tries) {
     const row = (await db
-      .selectFrom('crm_parties')
-      .select(['id', 'kind'])
-      .where('tenant_id', '=', tenantId)
-      .where(sql<boolean>`exists (select 1 from ${media} as cm where ${normal} = ${value})`)
-      .orderBy('id')
+      .selectFrom('crm_party_contacts as c')
+      .innerJoin('crm_parties as p', (j) =>
+        j.onRef('p.tenant_id', '=', 'c.tenant_id').onRef('p.id', '=', 'c.party_id'),
+      )
+      .select(['p.id', 'p.kind'])
+      .where('c.tenant_id', '=', tenantId)
+      .where('c.kind', '=', kind)
+      .where('c.value', '=', value)
+      .orderBy('p.id')
       .limit(1)
       .executeTakeFirst()) as { id: string; kind: string } | undefined;
     if (row) return row;

@@ -100,9 +100,9 @@ export function registerQueueRoute(app: FastifyInstance, db: Database, now: () =
       if (query.breached === 'false') q = q.where('t.resolution_due', '>=', at.toISOString());
       if (query.assignee === 'none') q = q.where('d.assignee', 'is', null);
       else if (query.assignee !== undefined) q = q.where('d.assignee', '=', query.assignee);
-      if (query.channel !== undefined) q = q.where('d.channel', '=', query.channel);
+      if (query.channel !== undefined) q = q.where('t.channel', '=', query.channel);
       const rows = (await q
-        .select(['t.id', 't.doc', 't.party_id', 'd.channel', 'd.assignee'])
+        .select(['t.id', 't.doc', 't.party_id', 't.channel', 'd.assignee'])
         .orderBy('t.resolution_due')
         .orderBy('t.id')
         .offset(Number(query.offset ?? 0))

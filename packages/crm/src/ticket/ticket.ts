@@ -133,6 +133,7 @@ export const TROUBLE_TICKET: ResourceSpec = {
       priority: text(doc.priority) ?? null,
       severity: text(doc.severity) ?? null,
       ticket_type: text(doc.ticketType) ?? null,
+      channel: text((doc.channel as { id?: unknown } | undefined)?.id) ?? null,
       party_id: pick(refs(doc.relatedParty), 'customer', PARTY_TYPES)?.id ?? null,
       account_id: pick(refs(doc.relatedEntity), 'account', ACCOUNT_TYPES)?.id ?? null,
       response_due: clock.responseDue,
