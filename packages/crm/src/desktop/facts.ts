@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { findTerms, resolveTermsRef, type TermsRef } from '@parley/protocol';
 import type { AnyKysely } from '@parley/store';
 import { parseDoc } from '../agreement/records.js';
+import { sessionsOf } from '../analytics/selfcare.js';
 import { breaks, type SlaRule } from '../sla/evaluate.js';
 import { isOpenTicket, slaClockAt } from '../ticket/ticket.js';
 import type { Fact } from './ranking.js';
@@ -32,6 +33,14 @@ const QOE = {
   latency: 'latency',
   packetLoss: 'packet_loss',
 };
+
+/** A failed self-care session's cause, for the agent. */
+const SELFCARE_CAUSE = {
+  'slow-page': 'slow-page: a page took more than 3 s to load',
+  'form-error': 'form-error: a form failed with an error',
+  'abandoned-form': 'abandoned-form: she gave up on a form',
+  'no-success': 'no-success: it did not get her what she came for',
+} as const;
 
 /** A measurement that says "the network is not working here" (for outage detection by cell). */
 const DEGRADED = sql<number>`case when availability < 95 or packet_loss > 3 then 1 else 0 end`;
@@ -272,9 +281,32 @@ export async function gatherFacts(
     .orderBy('started_at', 'desc')
     .limit(30)
     .execute()) as Record<string, string | null>[];
+  // Self-care: her sessions and their verdicts (analytics/selfcare.ts) when any were recorded, else her
+  // self-care interactions (and those after her latest recorded session).
+  const sessions = await sessionsOf(db, tenantId, partyId, {
+    limit: 10,
+    from: new Date(now - 30 * DAY).toISOString(),
+    now,
+  });
+  for (const s of sessions)
+    facts.push({
+      id: `selfcare:${s.sessionId}`,
+      type: 'selfcare-attempt',
+      title: `Self-care: ${s.page ?? 'a visit'}`,
+      detail: s.wasted
+        ? `failed her (${SELFCARE_CAUSE[s.cause ?? 'no-success']})${s.followedByContact ? ', then she contacted us' : ''}`
+        : s.succeeded
+          ? 'completed'
+          : 'no failure seen',
+      at: s.endedAt,
+      ...(s.wasted ? { anomaly: 0.5, anomalyWhy: SELFCARE_CAUSE[s.cause ?? 'no-success'] } : {}),
+    });
   for (const c of contacts) {
     const when = iso(c.started_at);
     if (c.channel === 'selfcare') {
+      // Sessions recorded: they tell what happened; a self-care interaction after the latest one still counts.
+      const latest = sessions[0]?.endedAt;
+      if (latest !== undefined && (when ?? '') <= latest) continue;
       facts.push({
         id: `contact:${c.id}`,
         type: 'selfcare-attempt',

@@ -41,6 +41,10 @@ import { registerComplianceRoutes } from '../compliance/routes.js';
 import { DesktopContext } from '../desktop/context.js';
 import { DESKTOP_MIGRATIONS } from '../desktop/migrations.js';
 import { registerDesktopRoutes } from '../desktop/routes.js';
+import { SELFCARE_MIGRATIONS } from '../analytics/migrations-selfcare.js';
+import { QOE_MIGRATIONS } from '../analytics/migrations-qoe.js';
+import { registerQoeRoutes } from '../analytics/qoe-routes.js';
+import { registerSelfcareRoutes } from '../analytics/selfcare-routes.js';
 import { ANALYTICS_MIGRATIONS } from '../analytics/migrations.js';
 import { registerSegmentRoutes } from '../analytics/segments-routes.js';
 import { registerSatisfactionRoutes } from '../analytics/satisfaction-routes.js';
@@ -122,6 +126,8 @@ export async function buildCrmServer(options: CrmServerOptions): Promise<Fastify
     ...COMPLIANCE_MIGRATIONS,
     ...CHANNEL_MIGRATIONS,
     ...DESKTOP_MIGRATIONS,
+    ...SELFCARE_MIGRATIONS,
+    ...QOE_MIGRATIONS,
     ...ANALYTICS_MIGRATIONS,
   ]);
   const keys = new VendorKeys(options.vendorKey ?? Party.generate('parley-crm (ephemeral)'));
@@ -266,6 +272,8 @@ export async function buildCrmServer(options: CrmServerOptions): Promise<Fastify
   const desktop = new DesktopContext(db, options.clock?.now ? { now: options.clock.now } : {});
   app.decorate('parleyDesktop', desktop);
   registerDesktopRoutes(app, desktop);
+  registerQoeRoutes(app, db.kysely, () => nowOf(vendor).getTime());
+  registerSelfcareRoutes(app, db.kysely, () => nowOf(vendor).getTime());
   registerSegmentRoutes(app, db.kysely, () => nowOf(vendor));
   registerSatisfactionRoutes(app, db.kysely, () => nowOf(vendor));
   if (options.desktopDir && existsSync(options.desktopDir)) {

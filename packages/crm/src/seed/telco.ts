@@ -1,4 +1,6 @@
-import type { Database } from '@parley/store';
+import { migrate, type Database } from '@parley/store';
+import { SELFCARE_MIGRATIONS } from '../analytics/migrations-selfcare.js';
+import { seedSelfcareSessions } from '../analytics/selfcare-seed.js';
 import { ACCOUNT_MEMBER, BILLING_ACCOUNT, USER_GROUP } from '../account/account.js';
 import { CUSTOMER } from '../customer/customer.js';
 import { PARTY_INTERACTION } from '../interaction/interaction.js';
@@ -77,6 +79,7 @@ export const SEED_TABLES = [
   'crm_tickets',
   'crm_interactions',
   'crm_usage',
+  'crm_selfcare_events',
 ] as const;
 
 interface Plan {
@@ -254,6 +257,8 @@ export function accountGenerator(ctx: AccountContext, sink: RowSink): (n: number
     sink(spec.table, resourceRow(spec, tenantId, id, doc, iso(createdAt), iso(updatedAt)));
   const planRef = new Map(Object.entries(ctx.slaRefs));
   const cellId = (n: number) => `cell-${String(n).padStart(6, '0')}`;
+  // The account's contacts so far (self-care sessions are placed before some of them).
+  let contacts: { partyId: string; channel: string; at: number }[] = [];
 
   const person = (given: string, family: string, birthYear: number, created: number): Person => {
     const id = ids.next();
@@ -297,6 +302,7 @@ export function accountGenerator(ctx: AccountContext, sink: RowSink): (n: number
             ? random.int(1, 12) * MINUTE
             : 0;
     const id = ids.next();
+    contacts.push({ partyId: who.id, channel, at: start });
     const outbound = (channel === 'phone' || channel === 'email') && random.chance(0.1);
     add(
       PARTY_INTERACTION,
@@ -436,6 +442,7 @@ export function accountGenerator(ctx: AccountContext, sink: RowSink): (n: number
 
   return (n: number) => {
     random = new Random(`parley-telco:${ctx.seed}:${n}`);
+    contacts = [];
     ids = new IdMaker(random, ctx.idBase + n * ctx.idBlock);
     const accountCreated = nowMs - random.int(30 * DAY, CREATED);
     const family = random.pick(FAMILY_NAMES);
@@ -714,6 +721,20 @@ export function accountGenerator(ctx: AccountContext, sink: RowSink): (n: number
         });
       }
     }
+
+    // Self-care sessions, from their own stream: the draws above do not change.
+    seedSelfcareSessions(
+      new Random(`parley-telco-selfcare:${ctx.seed}:${n}`),
+      {
+        accountId,
+        users: [...users.map((u) => u.who.id), ...(guest ? [guest.id] : [])],
+        contacts,
+        nowMs,
+        tenantId,
+        iso,
+      },
+      (row) => sink('crm_selfcare_events', row),
+    );
   };
 }
 
@@ -742,6 +763,7 @@ export async function seedTelco(db: Database, tenantId: string, options: SeedOpt
   const slaIds = new IdMaker(new Random(`parley-telco-sla:${seed}`), idBase - 16);
   const slas: Record<string, string> = {};
   const slaRefs: Record<string, Doc> = {};
+  await migrate(db, SELFCARE_MIGRATIONS);
   const setup = new BulkWriter(db);
   await setup.prepare(SEED_TABLES);
   for (const plan of SLA_PLANS) {
