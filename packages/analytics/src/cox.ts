@@ -1,6 +1,8 @@
 import { concordance } from './concordance.js';
 import { inverse, solve } from './linalg.js';
-import { normalQuantile, twoSidedP } from './special.js';
+import { chiSquareSf, normalQuantile, twoSidedP } from './special.js';
+
+const chiSquarePValue = (x: number, df: number) => chiSquareSf(x, df);
 
 export interface CoxInput {
   time: ArrayLike<number>;
@@ -30,6 +32,11 @@ export interface CoxFit {
   ties: 'efron';
   /** The covariate means the model is centred on (risk scores are relative to them). */
   means: Record<string, number>;
+  /**
+   * Breslow's baseline cumulative hazard at the covariate means, at each distinct event time: S(t | x) =
+   * exp(-H0(t) exp(lp(x))).
+   */
+  baseline: { times: number[]; cumulativeHazard: number[] };
 }
 
 interface Prepared {
@@ -198,6 +205,7 @@ export function fitCox(
     risk[r] = eta;
   }
   const lr = 2 * (current.loglik - nullLogLikelihood);
+  const baseline = breslow(data, risk);
   return {
     n: data.n,
     events,
@@ -216,11 +224,53 @@ export function fitCox(
     iterations,
     ties: 'efron',
     means: record((j) => means[j] as number),
+    baseline,
   };
 }
 
-import { chiSquareSf } from './special.js';
-const chiSquarePValue = (x: number, df: number) => chiSquareSf(x, df);
+/** Breslow's estimator of the baseline cumulative hazard (rows in descending time, linear predictors given). */
+function breslow(d: Prepared, lp: Float64Array) {
+  const steps: [number, number][] = [];
+  let s0 = 0;
+  for (let r = 0; r < d.n;) {
+    const t = d.time[r] as number;
+    let deaths = 0;
+    let end = r;
+    for (; end < d.n && d.time[end] === t; end++) {
+      s0 += Math.exp(lp[end] as number);
+      if (d.event[end]) deaths++;
+    }
+    if (deaths > 0) steps.push([t, deaths / s0]);
+    r = end;
+  }
+  steps.reverse();
+  const times: number[] = [];
+  const cumulativeHazard: number[] = [];
+  let h = 0;
+  for (const [t, dh] of steps) {
+    h += dh;
+    times.push(t);
+    cumulativeHazard.push(h);
+  }
+  return { times, cumulativeHazard };
+}
+
+/** The probability that a subject with this linear predictor has the event by time t (1 - S(t | x)). */
+export function eventProbability(fit: CoxFit, lp: number, t: number): number {
+  const { times, cumulativeHazard } = fit.baseline;
+  let lo = 0;
+  let hi = times.length - 1;
+  let at = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if ((times[mid] as number) <= t) {
+      at = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  const h0 = at < 0 ? 0 : (cumulativeHazard[at] as number);
+  return 1 - Math.exp(-h0 * Math.exp(lp));
+}
 
 /** The linear predictor (log relative hazard, against the fit's covariate means) of one subject. */
 export function linearPredictor(fit: CoxFit, subject: Record<string, number>): number {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { fitCox } from './cox.js';
+import { eventProbability, fitCox, linearPredictor } from './cox.js';
 import { kaplanMeier, survivalAt } from './km.js';
 import { logRank } from './logrank.js';
 
@@ -74,6 +74,15 @@ test('Cox (Efron ties) on the Rossi recidivism data matches R survival and lifel
   near(fit.p.fin as number, 0.0474, 4, 'p fin');
   assert.equal(fit.n, 432);
   assert.equal(fit.events, 114);
+  // Breslow's baseline: the model's mean predicted probability of arrest within the 52 weeks observed is the
+  // share arrested (114 of 432, everyone followed to week 52 or arrested), within sampling noise.
+  const mean =
+    (rossi.week as number[]).reduce((s, _, i) => {
+      const subject = Object.fromEntries(names.map((n) => [n, (rossi[n] as number[])[i] as number]));
+      return s + eventProbability(fit, linearPredictor(fit, subject), 52);
+    }, 0) / 432;
+  near(mean, 114 / 432, 2, 'mean predicted arrest by week 52');
+  assert.ok(fit.baseline.cumulativeHazard.every((h, i, a) => i === 0 || h >= (a[i - 1] as number)));
 });
 
 test('Cox on R lung (age + sex) matches R; a fit with no events or collinear covariates is refused', () => {

@@ -18,7 +18,11 @@ export interface ChurnRisk {
   /** How it was computed (a heuristic until a fitted model is plugged in). */
   source: string;
 }
-export type ChurnRiskProvider = (partyId: string, gathered: CustomerFacts) => Promise<ChurnRisk | undefined>;
+export type ChurnRiskProvider = (
+  tenantId: string,
+  partyId: string,
+  gathered: CustomerFacts,
+) => Promise<ChurnRisk | undefined>;
 
 const MINUTE = 60_000;
 

@@ -93,7 +93,7 @@ export class DesktopContext {
     const gathered = await gatherFacts(this.db.kysely, tenantId, partyId, reason, now);
     if (!gathered) return undefined;
     const weights = await this.weights(tenantId);
-    const churn = (await this.churnRisk?.(partyId, gathered)) ?? heuristicChurnRisk(gathered, now);
+    const churn = (await this.churnRisk?.(tenantId, partyId, gathered)) ?? heuristicChurnRisk(gathered, now);
     const answer: ContextAnswer = {
       partyId,
       reason,

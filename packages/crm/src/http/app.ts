@@ -45,6 +45,9 @@ import { SELFCARE_MIGRATIONS } from '../analytics/migrations-selfcare.js';
 import { QOE_MIGRATIONS } from '../analytics/migrations-qoe.js';
 import { registerQoeRoutes } from '../analytics/qoe-routes.js';
 import { registerSelfcareRoutes } from '../analytics/selfcare-routes.js';
+import { modelChurnRisk } from '../analytics/churn.js';
+import { CHURN_MIGRATIONS } from '../analytics/migrations-churn.js';
+import { registerChurnRoutes } from '../analytics/routes-churn.js';
 import { ANALYTICS_MIGRATIONS } from '../analytics/migrations.js';
 import { registerSegmentRoutes } from '../analytics/segments-routes.js';
 import { registerSatisfactionRoutes } from '../analytics/satisfaction-routes.js';
@@ -128,6 +131,7 @@ export async function buildCrmServer(options: CrmServerOptions): Promise<Fastify
     ...DESKTOP_MIGRATIONS,
     ...SELFCARE_MIGRATIONS,
     ...QOE_MIGRATIONS,
+    ...CHURN_MIGRATIONS,
     ...ANALYTICS_MIGRATIONS,
   ]);
   const keys = new VendorKeys(options.vendorKey ?? Party.generate('parley-crm (ephemeral)'));
@@ -274,6 +278,8 @@ export async function buildCrmServer(options: CrmServerOptions): Promise<Fastify
   registerDesktopRoutes(app, desktop);
   registerQoeRoutes(app, db.kysely, () => nowOf(vendor).getTime());
   registerSelfcareRoutes(app, db.kysely, () => nowOf(vendor).getTime());
+  desktop.churnRisk = modelChurnRisk(db);
+  registerChurnRoutes(app, db, () => desktop.now());
   registerSegmentRoutes(app, db.kysely, () => nowOf(vendor));
   registerSatisfactionRoutes(app, db.kysely, () => nowOf(vendor));
   if (options.desktopDir && existsSync(options.desktopDir)) {
