@@ -3,6 +3,7 @@ import { parse } from 'csv-parse/sync';
 import { fitCox, kaplanMeier, logRank, type ConfType, type KaplanMeier } from '@parley/analytics';
 import { CliError, printJson, readText } from '../io.js';
 import { addSegmentCommands } from './analytics-segments.js';
+import { addQoeCommands } from './analytics-qoe.js';
 
 interface Columns {
   rows: number;
@@ -257,5 +258,6 @@ export function analyticsCommand(): Command {
       },
     );
   addSegmentCommands(analytics);
+  addQoeCommands(analytics);
   return analytics;
 }

@@ -57,9 +57,13 @@ export interface QoeMetricResult {
   /** The target (the strictest when its services' SLAs differ); null when no SLA sets one. */
   target: number | null;
   operator: '>=' | '<=' | null;
-  /** Whether every service with a target met it; null when none has a target. */
+  /** Its services' SLAs set different targets for this metric (`target` is then the strictest). */
+  targetsDiffer: boolean;
+  /** Whether every service with a target met its own; null when none has a target. */
   met: boolean | null;
   services: number;
+  /** Services with a target for this metric, and how many of them met it. */
+  servicesWithTarget: number;
   servicesMet: number;
 }
 
@@ -84,7 +88,7 @@ export interface QoeServiceResult {
   userPartyId: string | null;
   accountId: string | null;
   samples: number;
-  metrics: Omit<QoeMetricResult, 'services' | 'servicesMet'>[];
+  metrics: Omit<QoeMetricResult, 'services' | 'servicesWithTarget' | 'servicesMet' | 'targetsDiffer'>[];
 }
 
 export interface QoeEntity {
@@ -368,8 +372,10 @@ export async function qoeAgainstSla(db: AnyKysely, tenantId: string, q: QoeQuery
         observed: round(observed),
         target: strictest?.target ?? null,
         operator: strictest?.operator ?? null,
+        targetsDiffer: new Set(targeted.map((p) => `${p.operator}${p.target}`)).size > 1,
         met: targeted.length === 0 ? null : targeted.every((p) => p.met === true),
         services: parts.length,
+        servicesWithTarget: targeted.length,
         servicesMet: targeted.filter((p) => p.met === true).length,
       });
     }
