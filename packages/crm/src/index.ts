@@ -24,3 +24,4 @@ export * from './intent/index.js';
 export { evaluateRanking, syntheticContacts, type Evaluation } from './desktop/evaluation.js';
 export { REASONS, REASON_IDS, reasonOf, type ReasonId } from './desktop/reasons.js';
 export { DesktopContext, type ContextAnswer } from './desktop/context.js';
+export { simulateChurn, SIMULATED_CHURN_EFFECTS } from './seed/churn.js';
