@@ -8,15 +8,18 @@ import { QueueScreen } from './components/QueueScreen';
 import { TicketScreen } from './components/TicketScreen';
 import { CustomerScreen } from './components/CustomerScreen';
 import { SearchScreen } from './components/SearchScreen';
+import { AnalyticsScreen } from './analytics/AnalyticsScreen';
 
 const NAV: { route: Route['name']; href: string; label: string }[] = [
   { route: 'queue', href: '#/queue', label: 'Ticket queue' },
   { route: 'search', href: '#/search', label: 'Search customers' },
+  { route: 'analytics', href: '#/analytics', label: 'Analytics' },
 ];
 
 /**
  * The CRM agent desktop: sign in with a staff API key, then the ticket queue, a ticket with its customer in
- * context, Customer 360 (with the agreements she signed and QoE against SLA) and search. Hash routes
+ * context, Customer 360 (with the agreements she signed and QoE against SLA), search and analytics (charts
+ * exportable as CSV and PNG). Hash routes
  * (`#/ticket/{id}`, `#/customer/{id}`), so the static files serve every screen.
  */
 export function App() {
@@ -47,6 +50,7 @@ export function App() {
       ticket: 'Ticket',
       customer: 'Customer 360',
       search: 'Search customers',
+      analytics: 'Analytics',
     };
     document.title = `${titles[route.name]}: Parley agent desktop`;
   }, [route.name]);
@@ -96,6 +100,7 @@ export function App() {
         {route.name === 'ticket' && <TicketScreen key={route.id} ticketId={route.id} />}
         {route.name === 'customer' && <CustomerScreen key={route.id} partyId={route.id} />}
         {route.name === 'search' && <SearchScreen />}
+        {route.name === 'analytics' && <AnalyticsScreen />}
       </main>
     </DesktopContext.Provider>
   );

@@ -18,6 +18,14 @@ import type {
   TicketLoadDay,
   TroubleTicket,
 } from './types';
+import type {
+  ChurnModel,
+  QoeReport,
+  SatisfactionSummary,
+  Segmentation,
+  Survival,
+  WastedReport,
+} from './analytics/types';
 
 const KEY = 'parley.desktop.key';
 export const TICKET_BASE = '/tmf-api/troubleTicket/v4';
@@ -120,6 +128,14 @@ export const PATHS = {
   customer360: '/crm/v1/customer/{id}/360',
   compliance: '/crm/v1/compliance/individual/{id}',
   provenance: '/crm/v1/individual/{id}/provenance',
+  survival: '/crm/v1/analytics/survival',
+  churnModel: '/crm/v1/analytics/churnModel',
+  segmentations: '/crm/v1/analytics/segmentations',
+  segmentation: '/crm/v1/analytics/segmentations/{id}',
+  segmentMembers: '/crm/v1/analytics/segmentations/{id}/segments/{segmentId}/members',
+  analyticsQoe: '/crm/v1/analytics/qoe',
+  wasted: '/crm/v1/analytics/selfcare/wasted',
+  satisfaction: '/crm/v1/analytics/satisfaction/summary',
 } as const;
 
 const enc = encodeURIComponent;
@@ -222,5 +238,53 @@ export class DesktopApi {
 
   provenance(partyId: string): Promise<Provenance> {
     return this.#json('GET', `/crm/v1/individual/${enc(partyId)}/provenance`);
+  }
+
+  survival(by: string): Promise<Survival> {
+    return this.#json('GET', `${PATHS.survival}${query({ by, confType: 'log' })}`);
+  }
+
+  churnModel(): Promise<ChurnModel> {
+    return this.#json('GET', PATHS.churnModel);
+  }
+
+  fitChurnModel(): Promise<ChurnModel> {
+    return this.#json('POST', PATHS.churnModel);
+  }
+
+  segment(): Promise<Segmentation> {
+    return this.#json('POST', PATHS.segmentations, { method: 'kmeans', k: 'auto' });
+  }
+
+  segmentation(id: string): Promise<Segmentation> {
+    return this.#json('GET', `${PATHS.segmentations}/${enc(id)}`);
+  }
+
+  /** Every member of a segment (party ids), following the keyset pages of 1,000. */
+  async segmentMembers(id: string, segmentId: string): Promise<string[]> {
+    const members: string[] = [];
+    let after = '';
+    for (;;) {
+      const page = await this.#json<{ partyId: string }[]>(
+        'GET',
+        `${PATHS.segmentations}/${enc(id)}/segments/${enc(segmentId)}/members${query({ after, limit: 1000 })}`,
+      );
+      members.push(...page.map((m) => m.partyId));
+      const last = page[page.length - 1];
+      if (page.length < 1000 || !last) return members;
+      after = last.partyId;
+    }
+  }
+
+  analyticsQoe(by: string, after?: string): Promise<QoeReport> {
+    return this.#json('GET', `${PATHS.analyticsQoe}${query({ by, after, limit: 50 })}`);
+  }
+
+  wasted(): Promise<WastedReport> {
+    return this.#json('GET', PATHS.wasted);
+  }
+
+  satisfaction(): Promise<SatisfactionSummary> {
+    return this.#json('GET', PATHS.satisfaction);
   }
 }

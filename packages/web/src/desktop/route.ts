@@ -1,7 +1,11 @@
 import { useEffect, useState } from 'react';
 
 export type Route =
-  { name: 'queue' } | { name: 'search' } | { name: 'ticket'; id: string } | { name: 'customer'; id: string };
+  | { name: 'queue' }
+  | { name: 'search' }
+  | { name: 'analytics' }
+  | { name: 'ticket'; id: string }
+  | { name: 'customer'; id: string };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/');
@@ -9,6 +13,7 @@ export function parseRoute(hash: string): Route {
   if (screen === 'ticket' && id) return { name: 'ticket', id };
   if (screen === 'customer' && id) return { name: 'customer', id };
   if (screen === 'search') return { name: 'search' };
+  if (screen === 'analytics') return { name: 'analytics' };
   return { name: 'queue' };
 }
 
