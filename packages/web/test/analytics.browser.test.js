@@ -4,10 +4,10 @@
 // survival curves as groups and the log-rank p, the churn model's covariates, segment sizes that add up to the
 // members listed, one QoE bar per entity and its violations on selection, the funnel's numbers), and each
 // exports its data as CSV (header line, one row per datum) and its drawing as PNG (by its signature bytes).
-// Screenshots go to test-artifacts/analytics/.
+// Screenshots, and the PNGs the charts exported (export-*.png), go to test-artifacts/analytics/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -143,6 +143,7 @@ test(
       assert.match(name, /\.png$/);
       assert.ok(bytes.length > 1000, `${name}: ${bytes.length} bytes`);
       assert.deepEqual(bytes.subarray(0, 8), PNG_SIGNATURE, `${name} is a PNG`);
+      writeFileSync(join(ARTIFACTS, `export-${name}`), bytes);
       // Its size: the chart's viewBox, twice (IHDR width and height, big-endian at bytes 16 and 20).
       return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
     };
@@ -243,7 +244,9 @@ test(
       const segmentMap = page.getByTestId('segment-map');
       await segmentMap.waitFor();
       await page.getByTestId('segments-members').waitFor();
-      const segmentationId = await page.evaluate(() => globalThis.sessionStorage.getItem('parley.desktop.segmentation'));
+      const segmentationId = await page.evaluate(() =>
+        globalThis.sessionStorage.getItem('parley.desktop.segmentation'),
+      );
       const segmentation = (await api('GET', `/crm/v1/analytics/segmentations/${segmentationId}`)).body;
       assert.equal(await segmentMap.getByTestId('segment-bubble').count(), segmentation.segments.length);
       let members = 0;

@@ -10,7 +10,7 @@ export function SatisfactionChart({ summary }: { summary: SatisfactionSummary })
   const LEFT = 170;
   const H = signals.length * ROW + 24;
   const max = Math.max(0.5, ...signals.map(([, s]) => Math.abs(s.meanPoints)));
-  const plotW = W - LEFT - 140;
+  const plotW = W - LEFT - 210;
   const csv = () => ({
     header: ['signal', 'meanEvents', 'meanPoints'],
     rows: signals.map(([k, s]) => [k, s.meanEvents, s.meanPoints]),
@@ -33,7 +33,7 @@ export function SatisfactionChart({ summary }: { summary: SatisfactionSummary })
               </text>
               <rect x={LEFT} y={cy + 4} width={Math.max(1, w)} height={ROW - 10} fill={colour(4)} />
               <text x={LEFT + w + 6} y={cy + 16}>
-                {num(Math.abs(s.meanPoints))} points ({num(s.meanEvents)} events)
+                {num(Math.abs(s.meanPoints))} points ({num(s.meanEvents)} events each)
               </text>
             </g>
           );
