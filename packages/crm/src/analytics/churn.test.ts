@@ -45,6 +45,27 @@ for (const database of testDatabases()) {
     assert.ok(s.curves.every((c) => c.survival.every((v, i) => (c.lower[i] as number) <= v + 1e-12)));
     assert.ok(s.logRank.p < 0.05, `Gold keeps its customers: log-rank p ${s.logRank.p}`);
 
+    // By segment: the newest segmentation's labels, every subject in one curve or "not segmented".
+    const seg = await api.call(api.keys.a, 'POST', '/crm/v1/analytics/segmentations', {
+      method: 'kmeans',
+      k: 3,
+    });
+    assert.equal(seg.status, 201, JSON.stringify(seg.body));
+    const labels = (seg.body as unknown as { segments: { label: string }[] }).segments.map((g) => g.label);
+    const bySegment = (await api.call(api.keys.a, 'GET', '/crm/v1/analytics/survival?by=segment'))
+      .body as unknown as {
+      subjects: number;
+      curves: { group: string; n: number }[];
+    };
+    assert.ok(
+      bySegment.curves.some((c) => labels.includes(c.group)),
+      JSON.stringify(bySegment.curves.map((c) => c.group)),
+    );
+    assert.equal(
+      bySegment.curves.reduce((n, c) => n + c.n, 0),
+      bySegment.subjects,
+    );
+
     const fitted = await api.call(api.keys.a, 'POST', '/crm/v1/analytics/churnModel');
     assert.equal(fitted.status, 201, JSON.stringify(fitted.body));
     const model = fitted.body as unknown as Model;

@@ -207,16 +207,47 @@ export async function churnRisk(
   return best;
 }
 
+/** The segment label of each member of the tenant's newest segmentation (an empty map when there is none). */
+async function newestSegments(db: Database, tenantId: string): Promise<Map<string, string>> {
+  const newest = (await db.kysely
+    .selectFrom('crm_segmentations')
+    .select(['id', 'doc'])
+    .where('tenant_id', '=', tenantId)
+    .orderBy('created_at', 'desc')
+    .limit(1)
+    .executeTakeFirst()) as { id: string; doc: unknown } | undefined;
+  const labels = new Map<string, string>();
+  if (!newest) return labels;
+  const doc = parseDoc(newest.doc) as { segments?: { id: string; label: string }[] };
+  const label = new Map((doc.segments ?? []).map((g) => [g.id, g.label]));
+  const members = (await db.kysely
+    .selectFrom('crm_segment_members')
+    .select(['party_id', 'segment_id'])
+    .where('tenant_id', '=', tenantId)
+    .where('segmentation_id', '=', newest.id)
+    .execute()) as { party_id: string; segment_id: string }[];
+  for (const m of members) labels.set(m.party_id, label.get(m.segment_id) ?? m.segment_id);
+  return labels;
+}
+
 /** Kaplan-Meier curves of account survival by an attribute, with the log-rank test between them. */
 export async function survivalBy(
   db: Database,
   tenantId: string,
-  by: 'plan' | 'accountType' | 'all',
+  by: 'plan' | 'accountType' | 'segment' | 'all',
   now: number,
   confType: 'log' | 'log-log' | 'plain' = 'log',
 ) {
   const { subjects, excluded } = await churnSubjects(db, tenantId, now);
-  const key = (s: Subject) => (by === 'plan' ? s.plan : by === 'accountType' ? s.accountType : 'all');
+  const segments = by === 'segment' ? await newestSegments(db, tenantId) : undefined;
+  const key = (s: Subject) =>
+    by === 'plan'
+      ? s.plan
+      : by === 'accountType'
+        ? s.accountType
+        : segments
+          ? (segments.get(s.partyId) ?? 'not segmented')
+          : 'all';
   const groups = [...new Set(subjects.map(key))].sort();
   const curves = groups.map((g) => {
     const mine = subjects.filter((s) => key(s) === g);

@@ -16,7 +16,15 @@ const TAGS = ['Analytics'];
 export function registerChurnRoutes(app: FastifyInstance, db: Database, now: () => number): void {
   const SurvivalQuery = Type.Object(
     {
-      by: Type.Optional(Type.Union([Type.Literal('plan'), Type.Literal('accountType'), Type.Literal('all')])),
+      by: Type.Optional(
+        Type.Union(
+          [Type.Literal('plan'), Type.Literal('accountType'), Type.Literal('segment'), Type.Literal('all')],
+          {
+            description:
+              "plan (Gold or other), accountType, segment (the newest segmentation's labels) or all",
+          },
+        ),
+      ),
       confType: Type.Optional(
         Type.Union([Type.Literal('log'), Type.Literal('log-log'), Type.Literal('plain')]),
       ),
@@ -29,7 +37,7 @@ export function registerChurnRoutes(app: FastifyInstance, db: Database, now: () 
       schema: {
         tags: TAGS,
         summary:
-          'Kaplan-Meier survival of accounts (to closing) by plan or account type, with confidence intervals, ' +
+          'Kaplan-Meier survival of accounts (to closing) by plan, account type or segment, with confidence intervals, ' +
           'medians and the log-rank test',
         querystring: SurvivalQuery,
       },
