@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { openDatabase, type Database } from '@parley/store';
-import { addApiKey, buildCrmServer, createTenant, seedTelco } from '@parley/crm';
+import { addApiKey, buildCrmServer, createTenant, seedTelco, simulateChurn } from '@parley/crm';
 import { startAgent, type RunningAgent } from '@parley/agent';
 import { parseKeyFile, Party, serializeKeyFile } from '@parley/protocol';
 import { VENDORS, type VendorSetup } from './vendors.js';
@@ -166,5 +166,7 @@ async function configureVendor(vendor: WorldVendor, db: Database, telcoAccounts:
   }
   if (setup.telco && telcoAccounts > 0) {
     await seedTelco(db, vendor.tenantId, { accounts: telcoAccounts, seed: 'demo' });
+    // Customers leave at rates their service explains, so that the desktop's analytics have attrition to show.
+    await simulateChurn(db, vendor.tenantId, { seed: 'demo' });
   }
 }
