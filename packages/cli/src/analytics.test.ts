@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -125,6 +125,36 @@ test('parley analytics refuses bad input with a message naming the column and li
     );
     assert.equal(r.code, 1);
     assert.match(r.err, /churned, line 3: expected 1 \(event\) or 0 \(censored\)/);
+    // R's 1/2 coding (2 = the event), as in R's own lung data, gives the same fit as 0/1.
+    const coded = join(dir, 'coded.csv');
+    const lung = readFileSync(DATA('lung.csv'), 'utf8').trim().split(/\r?\n/);
+    const status = (lung[0] as string).split(',').indexOf('status');
+    writeFileSync(
+      coded,
+      lung
+        .map((row, i) =>
+          i === 0
+            ? row
+            : row
+                .split(',')
+                .map((c, j) => (j === status ? String(Number(c) + 1) : c))
+                .join(','),
+        )
+        .join('\n'),
+    );
+    const r12 = parley('analytics', 'km', coded, '--duration', 'time', '--event', 'status', '--json');
+    const r01 = parley(
+      'analytics',
+      'km',
+      DATA('lung.csv'),
+      '--duration',
+      'time',
+      '--event',
+      'status',
+      '--json',
+    );
+    assert.equal(r12.code, 0, r12.err);
+    assert.deepEqual(JSON.parse(r12.out).curves, JSON.parse(r01.out).curves);
     const missing = parley('analytics', 'km', file, '--duration', 'nope', '--event', 'churned');
     assert.match(missing.err, /nope: no such column/);
   } finally {

@@ -47,14 +47,21 @@ function readColumns(file: string, spec: { numeric: string[]; event: string; lab
       (numbers[name] as number[]).push(v);
     }
     const e = String(record[spec.event]).toLowerCase();
-    const event = e === '1' || e === 'true' ? 1 : e === '0' || e === 'false' ? 0 : NaN;
+    // As R's Surv: 0/1 (or false/true), or 1/2 with 2 the event when no 0 appears (R's lung is coded so).
+    const event = e === '1' || e === 'true' ? 1 : e === '0' || e === 'false' ? 0 : e === '2' ? 2 : NaN;
     if (Number.isNaN(event))
       throw new CliError(
-        `${spec.event}, line ${line}: expected 1 (event) or 0 (censored), got "${record[spec.event]}"`,
+        `${spec.event}, line ${line}: expected 1 (event) or 0 (censored), or R's 2 (event) and 1 (censored), got "${record[spec.event]}"`,
       );
     (numbers[spec.event] as number[]).push(event);
     if (spec.label) (labels[spec.label] as string[]).push(String(record[spec.label]));
   });
+  const events = numbers[spec.event] as number[];
+  if (events.includes(2)) {
+    if (events.includes(0))
+      throw new CliError(`${spec.event}: mixes 0/1 and 1/2 codings; use 0 (censored) and 1 (event)`);
+    numbers[spec.event] = events.map((v) => (v === 2 ? 1 : 0));
+  }
   return { rows: records.length - dropped, dropped, numbers, labels };
 }
 
