@@ -47,7 +47,7 @@ import {
   type NegotiationOutcome,
 } from './relationship/negotiate.js';
 import { checkAcknowledgement } from './relationship/acknowledgement.js';
-import { checkPurgeNotice, fieldsCarried } from './relationship/notices.js';
+import { checkPurgeNotice, checkVendorMessage, fieldsCarried } from './relationship/notices.js';
 import { OwnLedger } from './relationship/own-ledger.js';
 import { StateSaver, stateFromVault, type AgentState, type Preferences } from './relationship/state.js';
 import { Deliverer, type RetryPolicy } from './delivery/deliverer.js';
@@ -61,9 +61,11 @@ import type {
 } from './relationship/types.js';
 import {
   changeView,
+  messageView,
   purgeView,
   relationshipView,
   type ChangeView,
+  type MessageView,
   type PurgeView,
   type RelationshipView,
 } from './views.js';
@@ -87,10 +89,12 @@ export interface AgentOptions {
 
 /** What one round of collecting notices found. */
 export interface NoticesChecked {
-  /** Relationships asked (active, with a retention period). */
+  /** Relationships asked (every active agreement). */
   asked: number;
   /** Purge receipts new since the last round, each checked and kept. */
   purges: (PurgeView & { relationshipId: string; vendor: string })[];
+  /** The vendors' signed replies (their desks answering her feedback) new since the last round. */
+  messages: (MessageView & { relationshipId: string; vendor: string })[];
   /** Vendors that could not be asked, or whose notices failed a check (nothing of theirs was kept). */
   errors: { relationshipId: string; vendor: string; error: string }[];
 }
@@ -426,9 +430,9 @@ export class Agent {
    * too; the fields whose newest value was purged leave what she sees as shared with that vendor.
    */
   async checkNotices(): Promise<NoticesChecked> {
-    const result: NoticesChecked = { asked: 0, purges: [], errors: [] };
+    const result: NoticesChecked = { asked: 0, purges: [], messages: [], errors: [] };
     const due = Object.values(this.#state.relationships).filter(
-      (r): r is Agreed => isAgreed(r) && r.status === 'active' && r.agreement.retentionDays !== null,
+      (r): r is Agreed => isAgreed(r) && r.status === 'active',
     );
     await Promise.all(
       due.map(async (record) => {
@@ -445,9 +449,21 @@ export class Agent {
             throw new VendorAnswerError('notices', 'expected an array of notices');
           const known = new Set((record.purges ?? []).map((p) => p.receipt.id));
           const sent = this.#state.receipts[record.id] ?? [];
+          // The vendor's signed Feedback replies (its desk answering her): checked and kept as messages.
+          const seen = new Set((record.messages ?? []).map((m) => m.message.id));
+          for (const n of answer.notices) {
+            if ((n as { type?: unknown } | null)?.type !== 'Feedback') continue;
+            const checked = checkVendorMessage(n, record.agreement, this.#options.clock);
+            if (seen.has(checked.message.id)) continue;
+            seen.add(checked.message.id);
+            (record.messages ??= []).push(checked);
+            result.messages.push({
+              ...messageView(checked),
+              relationshipId: record.id,
+              vendor: record.vendor.name,
+            });
+          }
           const fresh = answer.notices
-            // The vendor's signed Feedback replies come as notices too (the CRM's desk answering her); only
-            // purge receipts are checked and kept here.
             .filter((n) => (n as { type?: unknown } | null)?.type !== 'Feedback')
             .filter((n) => !known.has((n as { receipt?: { id?: string } } | null)?.receipt?.id ?? ''))
             .map((n) =>
@@ -480,7 +496,7 @@ export class Agent {
         }
       }),
     );
-    if (result.purges.length > 0) await this.#saver.save();
+    if (result.purges.length > 0 || result.messages.length > 0) await this.#saver.save();
     return result;
   }
 

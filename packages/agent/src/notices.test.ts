@@ -42,7 +42,7 @@ test('a 30-day agreement: her data is held on day 29, purged on day 31, and the 
     offset = 29 * DAY;
     assert.equal(await bikes.purgeDue(), 0);
     const early = await agent.checkNotices();
-    assert.deepEqual(early, { asked: 1, purges: [], errors: [] });
+    assert.deepEqual(early, { asked: 1, purges: [], messages: [], errors: [] });
 
     offset = 31 * DAY;
     assert.equal(await bikes.purgeDue(), 1);
@@ -128,5 +128,48 @@ test('a purge notice is refused when its signature, its ledger record, its event
   } finally {
     await ledger.close();
     await other.close();
+  }
+});
+
+test("the vendor's desk answers her feedback: the signed reply reaches her agent as a checked message", async () => {
+  const { vendors, dir, close } = await startVendors(['Desk'], 1);
+  const [desk] = vendors;
+  assert.ok(desk);
+  const agent = await Agent.open({
+    vaultPath: join(dir, 'me.vault'),
+    passphrase: 'a passphrase for tests only',
+    create: true,
+    retry: { baseMs: 50, maxMs: 200 },
+  });
+  try {
+    await agent.updateProfile({ email: 'ada@example.org' });
+    const connected = await agent.connect({ url: desk.url });
+    assert.equal(connected.status, 'active');
+    await agent.feedback(connected.id, {
+      kind: 'feedback',
+      subject: 'Router',
+      body: 'The router keeps restarting.',
+    });
+    await agent.idle();
+    const ticket = (await desk.db.kysely
+      .selectFrom('crm_tickets')
+      .select('id')
+      .where('channel', '=', 'agent')
+      .executeTakeFirstOrThrow()) as { id: string };
+    const reply = await desk.api('POST', `/crm/v1/troubleTicket/${ticket.id}/reply`, {
+      text: 'We are sending a new router; it arrives on Thursday.',
+    });
+    assert.equal(reply.status, 201, JSON.stringify(reply.body));
+    const checked = await agent.checkNotices();
+    assert.deepEqual(checked.errors, []);
+    assert.equal(checked.messages.length, 1);
+    assert.equal(checked.messages[0]?.body, 'We are sending a new router; it arrives on Thursday.');
+    assert.equal(checked.messages[0]?.signatureVerified, true);
+    assert.equal(agent.relationship(connected.id).messages.length, 1);
+    // Asked again, nothing new.
+    assert.equal((await agent.checkNotices()).messages.length, 0);
+  } finally {
+    await agent.close();
+    await close();
   }
 });

@@ -1,7 +1,7 @@
 import { findTerms } from '@parley/protocol';
 import type { AgentState } from './relationship/state.js';
 import type { ChangeRecord, DeliveryStatus, RelationshipRecord } from './relationship/types.js';
-import type { PurgeRecord } from './relationship/notices.js';
+import type { PurgeRecord, VendorMessage } from './relationship/notices.js';
 
 export interface DeliveryView {
   relationshipId: string;
@@ -73,6 +73,21 @@ export function purgeView(p: PurgeRecord) {
 }
 export type PurgeView = ReturnType<typeof purgeView>;
 
+/** A vendor's reply as she reads it. */
+export function messageView(m: VendorMessage) {
+  return {
+    id: m.message.id,
+    kind: m.message.kind,
+    subject: m.message.subject,
+    body: m.message.body,
+    ...(m.message.inReplyTo ? { inReplyTo: m.message.inReplyTo } : {}),
+    sentAt: m.message.createdAt,
+    receivedAt: m.receivedAt,
+    signatureVerified: true,
+  };
+}
+export type MessageView = ReturnType<typeof messageView>;
+
 export function relationshipView(record: RelationshipRecord, state: AgentState) {
   const agreement = record.agreement;
   const counter = record.status === 'countered' ? record.answers[0] : undefined;
@@ -125,6 +140,7 @@ export function relationshipView(record: RelationshipRecord, state: AgentState) 
         receiptVerified: true,
       })),
     purges: (record.purges ?? []).map(purgeView),
+    messages: (record.messages ?? []).map(messageView),
     unconfirmed: queue.filter((d) => d.status === 'pending').length,
     failed: queue.filter((d) => d.status === 'failed').length,
     ...(record.returnedData !== undefined ? { returnedData: record.returnedData } : {}),

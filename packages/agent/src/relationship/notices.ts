@@ -5,6 +5,7 @@ import {
   validateParleyMessage,
   type Clock,
   type InformationSharingAgreement,
+  type Feedback,
   type RetentionPurge,
   type SignedMessage,
 } from '@parley/protocol';
@@ -77,4 +78,30 @@ export function checkPurgeNotice(
 export function fieldsCarried(sent: EventReceipt): string[] {
   if (sent.kind !== 'data') return [];
   return Object.keys(decodeJwt(sent.acknowledged.eventJwt, 'eventJwt').payload);
+}
+
+/** A reply the vendor signed to her (its desk answering her feedback), as the agent keeps it. */
+export interface VendorMessage {
+  message: SignedMessage<Feedback>;
+  receivedAt: string;
+}
+
+/**
+ * Checks a `Feedback` notice: a Feedback signed by the vendor of this agreement, to her, about this agreement.
+ * Throws VendorAnswerError naming what is wrong.
+ */
+export function checkVendorMessage(
+  notice: unknown,
+  agreement: InformationSharingAgreement,
+  clock: Clock = {},
+): VendorMessage {
+  const n = notice as { message?: unknown } | null;
+  const message = fromVendor(() => {
+    const m = validateParleyMessage<Feedback>(n?.message, { type: 'Feedback', ...clock });
+    checkAgainstAgreement(m, agreement);
+    return m;
+  });
+  if (message.from !== agreement.organisation)
+    throw new VendorAnswerError('message.from', 'is not the vendor of this agreement');
+  return { message, receivedAt: new Date((clock.now ?? Date.now)()).toISOString() };
 }

@@ -12,7 +12,7 @@ import type {
 } from '@parley/protocol';
 import type { LedgerReceipt } from '@parley/ledger';
 import type { VendorIdentity } from '../vendor/identity.js';
-import type { PurgeRecord } from './notices.js';
+import type { PurgeRecord, VendorMessage } from './notices.js';
 
 export type RelationshipStatus = 'active' | 'countered' | 'refused' | 'terminated';
 
@@ -49,6 +49,8 @@ export interface RelationshipRecord {
   confirmation?: unknown;
   /** The vendor's receipts of data it purged when the agreement's retention ended, each checked. */
   purges?: PurgeRecord[];
+  /** The vendor's signed replies to her (its desk answering her feedback), each checked. */
+  messages?: VendorMessage[];
 }
 
 export type EventKind = 'data' | 'permissions' | 'feedback' | 'termination';

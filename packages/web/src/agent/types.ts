@@ -138,7 +138,20 @@ export interface Relationship {
   lastEvents: RelationshipEvent[];
   /** The vendor's receipts of data it deleted when the agreement's retention ended, each checked by the agent. */
   purges?: Purge[];
+  /** The vendor's signed replies to her feedback, each checked by the agent. */
+  messages?: VendorMessage[];
   unconfirmed: number;
+}
+
+export interface VendorMessage {
+  id: string;
+  kind: string;
+  subject: string;
+  body: string;
+  inReplyTo?: string;
+  sentAt: string;
+  receivedAt: string;
+  signatureVerified: boolean;
 }
 
 export interface Purge {

@@ -15,6 +15,7 @@ import { FeedbackForm } from './FeedbackForm';
 import { PermissionsEditor } from './PermissionsEditor';
 import { PermissionsSummary } from './PermissionsSummary';
 import { PurgeList } from './PurgeList';
+import { VendorMessages } from './VendorMessages';
 import { SharedFields } from './SharedFields';
 import { TerminationForm } from './TerminationForm';
 
@@ -86,6 +87,7 @@ export function VendorRow({ api, relationship: r, tracker, onUpdated }: Props) {
         <>
           <SharedFields relationship={r} />
           <PurgeList relationship={r} />
+          <VendorMessages relationship={r} />
           <PermissionsSummary relationship={r} />
         </>
       ) : null}
