@@ -7,45 +7,38 @@
 // Screenshots, and the PNGs the charts exported (export-*.png), go to test-artifacts/analytics/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { Party } from '@parley/protocol';
 import { openDatabase } from '@parley/store';
 import { addApiKey, buildCrmServer, createTenant, seedTelco, simulateChurn } from '@parley/crm';
 import { crmDesktopDir } from '@parley/web';
+import { apiClient, artifactsDir, checkPrerequisites, openPage, scratch } from '../testing/browser.js';
 
 const { fetch, URL } = globalThis;
-const CHROMIUM = process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium';
-const ARTIFACTS = fileURLToPath(new URL('../../../test-artifacts/analytics/', import.meta.url));
+const ARTIFACTS = artifactsDir('analytics', true);
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
-assert.ok(
-  existsSync(join(crmDesktopDir, 'index.html')),
-  `${crmDesktopDir}index.html is missing: run \`npm run build -w @parley/web\` first`,
-);
-assert.ok(
-  existsSync(CHROMIUM),
-  `${CHROMIUM} is missing: apt-get install -y chromium, or set PARLEY_CHROMIUM`,
-);
-rmSync(ARTIFACTS, { recursive: true, force: true });
-mkdirSync(ARTIFACTS, { recursive: true });
+checkPrerequisites(crmDesktopDir);
 
-function client(crmUrl, key) {
-  return async (method, path, body) => {
-    const r = await fetch(crmUrl + path, {
-      method,
-      headers: {
-        authorization: `Bearer ${key}`,
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await r.text();
-    return { status: r.status, body: text ? JSON.parse(text) : undefined };
-  };
+/** A CRM on loopback serving the built desktop, with one tenant and its admin key; stops with the cleanups. */
+async function startCrm(dir, cleanups) {
+  const db = openDatabase({ url: join(dir, 'crm.db'), synchronous: 'normal' });
+  cleanups.push(() => db.close());
+  const app = await buildCrmServer({
+    db,
+    vendorKey: Party.generate('analytics-test-crm'),
+    ledger: { url: join(dir, 'ledger.db'), origin: 'analytics-test/ledger' },
+    escalationIntervalMs: 0,
+    retentionIntervalMs: 0,
+    intentFeedPollMs: 0,
+    desktopDir: crmDesktopDir,
+  });
+  const crmUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+  cleanups.push(() => app.close());
+  const tenantId = await createTenant(db, 'Acme Telco');
+  const key = await addApiKey(db, tenantId, 'admin', 'analytics test');
+  return { db, crmUrl, tenantId, key };
 }
 
 /** The p-value as the screen writes it. */
@@ -58,31 +51,12 @@ test(
   'analytics: survival, churn model, segments, QoE against SLA, self-care, satisfaction; CSV and PNG exports',
   { timeout: 300_000 },
   async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'parley-analytics-'));
-    const cleanups = [];
-    t.after(async () => {
-      for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-      rmSync(dir, { recursive: true, force: true });
-    });
-    const db = openDatabase({ url: join(dir, 'crm.db'), synchronous: 'normal' });
-    cleanups.push(() => db.close());
-    const app = await buildCrmServer({
-      db,
-      vendorKey: Party.generate('analytics-test-crm'),
-      ledger: { url: join(dir, 'ledger.db'), origin: 'analytics-test/ledger' },
-      escalationIntervalMs: 0,
-      retentionIntervalMs: 0,
-      intentFeedPollMs: 0,
-      desktopDir: crmDesktopDir,
-    });
-    const crmUrl = await app.listen({ host: '127.0.0.1', port: 0 });
-    cleanups.push(() => app.close());
-    const tenantId = await createTenant(db, 'Acme Telco');
-    const key = await addApiKey(db, tenantId, 'admin', 'analytics test');
+    const { dir, cleanups } = scratch(t, 'analytics');
+    const { db, crmUrl, tenantId, key } = await startCrm(dir, cleanups);
     await seedTelco(db, tenantId, { accounts: 400, seed: 'analytics', threads: 1 });
     const churn = await simulateChurn(db, tenantId, { seed: 'analytics' });
     assert.ok(churn.closed > 20, `simulateChurn closed ${churn.closed} of ${churn.accounts} accounts`);
-    const api = client(crmUrl, key);
+    const api = apiClient(crmUrl, key);
     const evaluation = await api('POST', '/crm/v1/sla/evaluation', {});
     assert.equal(evaluation.status, 200, JSON.stringify(evaluation.body));
     const fitted = await api('POST', '/crm/v1/analytics/churnModel');
@@ -100,29 +74,14 @@ test(
     ])
       assert.ok(has(path), `the CRM has ${path}`);
 
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    cleanups.push(() => browser.close());
-    const context = await browser.newContext({
+    const { page, shot, steps } = await openPage(cleanups, {
+      artifacts: ARTIFACTS,
+      prefix: 'analytics',
       viewport: { width: 1360, height: 900 },
       acceptDownloads: true,
+      timeout: 20_000,
     });
-    const page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    const errors = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(`console: ${message.text()}`);
-    });
-    page.on('pageerror', (error) => errors.push(`page: ${error.message}`));
-    let step = 0;
     let downloads = 0;
-    const shot = async (name, locator) => {
-      const path = join(ARTIFACTS, `analytics-${String(++step).padStart(2, '0')}-${name}.png`);
-      if (locator) await locator.screenshot({ path });
-      else await page.screenshot({ path, fullPage: true });
-    };
     /** Clicks an export button and returns the downloaded file's name and bytes. */
     const exported = async (button) => {
       const [download] = await Promise.all([page.waitForEvent('download'), button.click()]);
@@ -149,7 +108,7 @@ test(
     };
     const report = [];
 
-    try {
+    await steps(async () => {
       await page.goto(`${crmUrl}/desktop/`);
       await page.getByLabel('Staff API key').fill(key);
       await page.getByTestId('sign-in-submit').click();
@@ -360,13 +319,7 @@ test(
       // The screen is bookmarkable: a reload lands on it, the segmentation remembered in the tab.
       await page.reload();
       await page.getByTestId('segment-map').waitFor();
-    } catch (error) {
-      await page
-        .screenshot({ path: join(ARTIFACTS, 'analytics-failure.png'), fullPage: true })
-        .catch(() => undefined);
-      throw error;
-    }
-    assert.deepEqual(errors, [], 'no errors in the browser console');
+    });
     t.diagnostic(report.join('; '));
   },
 );
@@ -375,37 +328,13 @@ test(
   'analytics: on a CRM without the analytics endpoints, each part says it is not available',
   { timeout: 120_000 },
   async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'parley-analytics-'));
-    const cleanups = [];
-    t.after(async () => {
-      for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-      rmSync(dir, { recursive: true, force: true });
+    const { dir, cleanups } = scratch(t, 'analytics');
+    const { crmUrl, key } = await startCrm(dir, cleanups);
+    const { page, errors } = await openPage(cleanups, {
+      artifacts: ARTIFACTS,
+      prefix: 'analytics-not-available',
+      viewport: { width: 1360, height: 900 },
     });
-    const db = openDatabase({ url: join(dir, 'crm.db'), synchronous: 'normal' });
-    cleanups.push(() => db.close());
-    const app = await buildCrmServer({
-      db,
-      vendorKey: Party.generate('analytics-test-crm'),
-      ledger: { url: join(dir, 'ledger.db'), origin: 'analytics-test/ledger' },
-      escalationIntervalMs: 0,
-      retentionIntervalMs: 0,
-      intentFeedPollMs: 0,
-      desktopDir: crmDesktopDir,
-    });
-    const crmUrl = await app.listen({ host: '127.0.0.1', port: 0 });
-    cleanups.push(() => app.close());
-    const tenantId = await createTenant(db, 'Acme Telco');
-    const key = await addApiKey(db, tenantId, 'admin', 'analytics test');
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    cleanups.push(() => browser.close());
-    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
-    page.setDefaultTimeout(15_000);
-    const errors = [];
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    page.on('pageerror', (e) => errors.push(e.message));
     await page.route('**/openapi.json', async (route) => {
       const response = await route.fetch();
       const doc = await response.json();

@@ -6,19 +6,16 @@
 // Screenshots of every step go to test-artifacts/dashboard/ at the repository's root.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { Party } from '@parley/protocol';
 import { openDatabase } from '@parley/store';
 import { addApiKey, buildCrmServer, createTenant } from '@parley/crm';
 import { startAgent } from '@parley/agent';
 import { agentDashboardDir } from '@parley/web';
+import { artifactsDir, checkPrerequisites, openPage, scratch } from '../testing/browser.js';
 
-const CHROMIUM = process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium';
-const ARTIFACTS = fileURLToPath(new URL('../../../test-artifacts/dashboard/', import.meta.url));
+const ARTIFACTS = artifactsDir('dashboard', true);
 const VENDORS = ['Acme Telco', 'Bright Energy', 'Corner Bank'];
 const ADDRESS = { street1: '3 New Street', city: 'Springfield', postCode: 'SP2 2BB', country: 'GB' };
 
@@ -70,28 +67,12 @@ async function startCrm(dir, name, index) {
   };
 }
 
-function checkPrerequisites() {
-  assert.ok(
-    existsSync(join(agentDashboardDir, 'index.html')),
-    `${agentDashboardDir}index.html is missing: run \`npm run build -w @parley/web\` first`,
-  );
-  assert.ok(
-    existsSync(CHROMIUM),
-    `${CHROMIUM} is missing: install Debian's Chromium (apt-get install -y chromium) or set PARLEY_CHROMIUM`,
-  );
-}
-
 /**
  * CRMs for `names`, the agent (its dashboard built), Chromium and a page that records console errors; `shot`
  * saves a numbered full-page screenshot under `prefix`. Everything stops when the test ends.
  */
 async function world(t, names, prefix) {
-  const dir = mkdtempSync(join(tmpdir(), 'parley-dashboard-'));
-  const cleanups = [];
-  t.after(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { dir, cleanups } = scratch(t, 'dashboard');
 
   const vendors = [];
   for (const [i, name] of names.entries()) {
@@ -113,36 +94,12 @@ async function world(t, names, prefix) {
   });
   cleanups.push(() => agent.close());
 
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  const { page, shot, steps } = await openPage(cleanups, {
+    artifacts: ARTIFACTS,
+    prefix,
+    viewport: { width: 1280, height: 900 },
+    acceptDownloads: true,
   });
-  cleanups.push(() => browser.close());
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-  page.setDefaultTimeout(15_000);
-  const errors = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(`console: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => errors.push(`page: ${error.message}`));
-  let step = 0;
-  const shot = (name) =>
-    page.screenshot({
-      path: join(ARTIFACTS, `${prefix}-${String(++step).padStart(2, '0')}-${name}.png`),
-      fullPage: true,
-    });
-  /** Runs the steps; on failure saves what the page showed (its messages carry the agent's problem details). */
-  const steps = async (work) => {
-    try {
-      await work();
-    } catch (error) {
-      await page
-        .screenshot({ path: join(ARTIFACTS, `${prefix}-failure.png`), fullPage: true })
-        .catch(() => undefined);
-      throw error;
-    }
-    assert.deepEqual(errors, [], 'no errors in the browser console');
-  };
   return { vendors, agent, token, page, shot, steps };
 }
 
@@ -163,9 +120,7 @@ async function connect(page, vendor) {
   return row;
 }
 
-checkPrerequisites();
-rmSync(ARTIFACTS, { recursive: true, force: true });
-mkdirSync(ARTIFACTS, { recursive: true });
+checkPrerequisites(agentDashboardDir);
 
 test(
   'dashboard: connect to three vendors, change the address once, see three acknowledgements',

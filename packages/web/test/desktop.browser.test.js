@@ -7,61 +7,25 @@
 // there, the page must show what the API returns. Screenshots go to test-artifacts/desktop/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { Party } from '@parley/protocol';
 import { openDatabase } from '@parley/store';
 import { addApiKey, buildCrmServer, createTenant, seedTelco } from '@parley/crm';
 import { startAgent } from '@parley/agent';
 import { crmDesktopDir } from '@parley/web';
+import { apiClient, artifactsDir, checkPrerequisites, openPage, scratch } from '../testing/browser.js';
 
 const { fetch, URL } = globalThis;
-const CHROMIUM = process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium';
-const ARTIFACTS = fileURLToPath(new URL('../../../test-artifacts/desktop/', import.meta.url));
+const ARTIFACTS = artifactsDir('desktop', true);
 const PARTY = '/tmf-api/party/v4';
 const TICKET = '/tmf-api/troubleTicket/v4';
-
-function checkPrerequisites() {
-  assert.ok(
-    existsSync(join(crmDesktopDir, 'index.html')),
-    `${crmDesktopDir}index.html is missing: run \`npm run build -w @parley/web\` first`,
-  );
-  assert.ok(
-    existsSync(CHROMIUM),
-    `${CHROMIUM} is missing: install Debian's Chromium (apt-get install -y chromium) or set PARLEY_CHROMIUM`,
-  );
-}
-
-/** The CRM's API as the tenant's admin: JSON in, `{status, body}` out. */
-function client(crmUrl, key) {
-  return async (method, path, body) => {
-    const r = await fetch(crmUrl + path, {
-      method,
-      headers: {
-        authorization: `Bearer ${key}`,
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await r.text();
-    return { status: r.status, body: text ? JSON.parse(text) : undefined };
-  };
-}
 
 /**
  * A CRM serving the desktop, one tenant with a seeded telco, a customer with an agreement (her agent, invited)
  * and a ticket opened for her; Chromium with a page that records console errors. Everything stops at the end.
  */
 async function world(t, prefix = 'desktop') {
-  const dir = mkdtempSync(join(tmpdir(), 'parley-desktop-'));
-  const cleanups = [];
-  t.after(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { dir, cleanups } = scratch(t, 'desktop');
   const db = openDatabase({ url: join(dir, 'crm.db'), synchronous: 'normal' });
   cleanups.push(() => db.close());
   const app = await buildCrmServer({
@@ -78,7 +42,7 @@ async function world(t, prefix = 'desktop') {
   const tenantId = await createTenant(db, 'Acme Telco');
   const key = await addApiKey(db, tenantId, 'admin', 'desktop test');
   await seedTelco(db, tenantId, { accounts: 60, seed: 'desktop', threads: 1 });
-  const api = client(crmUrl, key);
+  const api = apiClient(crmUrl, key);
 
   // A holder with services: the customer whose ticket is worked.
   const people = await api('GET', `${PARTY}/individual?limit=40`);
@@ -141,7 +105,7 @@ async function world(t, prefix = 'desktop') {
       undefined,
       customer.person.id,
     );
-    const message = await client(crmUrl, selfcareKey)('POST', '/crm/v1/selfcare/messages', {
+    const message = await apiClient(crmUrl, selfcareKey)('POST', '/crm/v1/selfcare/messages', {
       subject: 'No signal at home',
       text: 'No signal at home since this morning: no calls, no data.',
     });
@@ -163,35 +127,11 @@ async function world(t, prefix = 'desktop') {
     ticket = opened.body;
   }
 
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  const { page, shot, steps } = await openPage(cleanups, {
+    artifacts: ARTIFACTS,
+    prefix,
+    viewport: { width: 1360, height: 900 },
   });
-  cleanups.push(() => browser.close());
-  const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
-  page.setDefaultTimeout(15_000);
-  const errors = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(`console: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => errors.push(`page: ${error.message}`));
-  let step = 0;
-  const shot = (name) =>
-    page.screenshot({
-      path: join(ARTIFACTS, `${prefix}-${String(++step).padStart(2, '0')}-${name}.png`),
-      fullPage: true,
-    });
-  const steps = async (work) => {
-    try {
-      await work();
-    } catch (error) {
-      await page
-        .screenshot({ path: join(ARTIFACTS, `${prefix}-failure.png`), fullPage: true })
-        .catch(() => undefined);
-      throw error;
-    }
-    assert.deepEqual(errors, [], 'no errors in the browser console');
-  };
   return { crmUrl, key, api, has, deskAgents, customer, account, ticket, page, shot, steps };
 }
 
@@ -206,9 +146,7 @@ async function countReaches(locator, n) {
   assert.equal(count, n);
 }
 
-checkPrerequisites();
-rmSync(ARTIFACTS, { recursive: true, force: true });
-mkdirSync(ARTIFACTS, { recursive: true });
+checkPrerequisites(crmDesktopDir);
 
 test(
   'desktop: sign in, the queue, a ticket in context, assign and reply, search, Customer 360, agreements, charts',

@@ -6,19 +6,15 @@
 // which one vendor answers later (a person there decides) and which she withdraws. Screenshots of every step go to test-artifacts/intents/ at the repository's root.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { Party } from '@parley/protocol';
 import { openDatabase } from '@parley/store';
 import { addApiKey, buildCrmServer, createTenant } from '@parley/crm';
 import { startAgent } from '@parley/agent';
 import { agentDashboardDir } from '@parley/web';
+import { artifactsDir, checkPrerequisites, openPage, scratch } from '../testing/browser.js';
 
-const CHROMIUM = process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium';
-const ARTIFACTS = fileURLToPath(new URL('../../../test-artifacts/intents/', import.meta.url));
+const ARTIFACTS = artifactsDir('intents', true);
 
 const offering = (name, category, brand, tags, price, description) => ({
   name,
@@ -114,28 +110,12 @@ async function startCrm(dir, setup, index) {
   };
 }
 
-function checkPrerequisites() {
-  assert.ok(
-    existsSync(join(agentDashboardDir, 'index.html')),
-    `${agentDashboardDir}index.html is missing: run \`npm run build -w @parley/web\` first`,
-  );
-  assert.ok(
-    existsSync(CHROMIUM),
-    `${CHROMIUM} is missing: install Debian's Chromium (apt-get install -y chromium) or set PARLEY_CHROMIUM`,
-  );
-}
-
 /**
  * The three CRMs, the agent (its dashboard built, her details in it), Chromium and a page that records
  * console errors; `shot` saves a numbered full-page screenshot. Everything stops when the test ends.
  */
 async function world(t, prefix) {
-  const dir = mkdtempSync(join(tmpdir(), 'parley-intents-'));
-  const cleanups = [];
-  t.after(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { dir, cleanups } = scratch(t, 'intents');
 
   const vendors = [];
   for (const [i, setup] of VENDORS.entries()) {
@@ -162,36 +142,11 @@ async function world(t, prefix) {
   });
   assert.equal(profile.status, 202, await profile.text());
 
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  const { page, shot, steps } = await openPage(cleanups, {
+    artifacts: ARTIFACTS,
+    prefix,
+    viewport: { width: 1280, height: 900 },
   });
-  cleanups.push(() => browser.close());
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.setDefaultTimeout(15_000);
-  const errors = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(`console: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => errors.push(`page: ${error.message}`));
-  let step = 0;
-  const shot = (name) =>
-    page.screenshot({
-      path: join(ARTIFACTS, `${prefix}-${String(++step).padStart(2, '0')}-${name}.png`),
-      fullPage: true,
-    });
-  /** Runs the steps; on failure saves what the page showed (its messages carry the agent's problem details). */
-  const steps = async (work) => {
-    try {
-      await work();
-    } catch (error) {
-      await page
-        .screenshot({ path: join(ARTIFACTS, `${prefix}-failure.png`), fullPage: true })
-        .catch(() => undefined);
-      throw error;
-    }
-    assert.deepEqual(errors, [], 'no errors in the browser console');
-  };
   return { vendors, agent, token, page, shot, steps };
 }
 
@@ -232,9 +187,7 @@ async function send(page) {
   return { id, card };
 }
 
-checkPrerequisites();
-rmSync(ARTIFACTS, { recursive: true, force: true });
-mkdirSync(ARTIFACTS, { recursive: true });
+checkPrerequisites(agentDashboardDir);
 
 test(
   'intents: an e-bike intentcast to three vendors, a rejection, a counter and an offer; the cheapest taken',
