@@ -2,6 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { takeToken } from './api';
 import { App } from './App';
+import '../shared/base.css';
 import './styles.css';
 
 const root = document.getElementById('root');
