@@ -121,57 +121,8 @@ export interface TicketLoadDay {
   breached: number;
 }
 
-export interface Customer360 {
-  resolvedFrom: 'customer' | 'party';
-  party: { id: string; kind: string; name: string; status: string | null };
-  customers: { id: string; name: string; status: string | null }[];
-  parties: { id: string; kind: string; name: string; status: string | null }[];
-  accounts: {
-    id: string;
-    name: string;
-    state: string | null;
-    accountType: string | null;
-    holderPartyId: string | null;
-    roles: string[];
-  }[];
-  members: {
-    id: string;
-    accountId: string;
-    partyId: string;
-    role: string;
-    inBilling: boolean;
-    parentalControls: boolean;
-    status: string | null;
-  }[];
-  services: {
-    id: string;
-    name: string;
-    serviceType: string;
-    state: string | null;
-    accountId: string | null;
-    userPartyId: string | null;
-    sla: { id: string; name: string | null } | null;
-  }[];
-  openTickets: {
-    id: string;
-    status: string;
-    priority: string | null;
-    ticketType: string | null;
-    accountId: string | null;
-    resolutionDue: string | null;
-    escalationLevel: number;
-  }[];
-  recentInteractions: {
-    id: string;
-    channel: string | null;
-    direction: string | null;
-    reason: string | null;
-    status: string | null;
-    startedAt: string | null;
-    ticketId: string | null;
-  }[];
-  truncated: boolean;
-}
+/** The CRM's answer to GET /crm/v1/customer/{id}/360, as the CRM declares it. */
+export type { Customer360 } from '@parley/crm';
 
 export interface Individual {
   id: string;
