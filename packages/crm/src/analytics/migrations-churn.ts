@@ -16,10 +16,19 @@ const TABLES: TableSpec[] = [
   },
 ];
 
+/** Contacts per account, counted for every churn risk the desktop shows (churnCovariates): by index. */
+const INTERACTIONS_BY_ACCOUNT =
+  'CREATE INDEX crm_interactions_by_account ON crm_interactions (tenant_id, account_id);';
+
 export const CHURN_MIGRATIONS: Migration[] = [
   {
     name: 'crm/analytics-churn-001-models',
     sqlite: TABLES.map((t) => tableSql(t, 'sqlite')).join('\n'),
     postgres: TABLES.map((t) => tableSql(t, 'postgres')).join('\n'),
+  },
+  {
+    name: 'crm/analytics-churn-002-interactions-by-account',
+    sqlite: INTERACTIONS_BY_ACCOUNT,
+    postgres: INTERACTIONS_BY_ACCOUNT,
   },
 ];

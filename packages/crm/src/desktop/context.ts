@@ -116,12 +116,22 @@ export class DesktopContext {
     tenantId: string,
     input: { partyId: string; reason: ReasonId; factType: FactType; factId: string; ticketId?: string },
     resolvedBy: string,
-  ): Promise<{ id: string; resolvedAt: string }> {
+  ): Promise<{ id: string; resolvedAt: string } | { unknown: 'partyId' | 'ticketId' }> {
     if (
       !(REASON_IDS as string[]).includes(input.reason) ||
       !(FACT_TYPES as readonly string[]).includes(input.factType)
     )
       throw new Error('reason or fact type unknown');
+    const exists = async (table: string, id: string) =>
+      (await this.db.kysely
+        .selectFrom(table)
+        .select('id')
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', id)
+        .executeTakeFirst()) !== undefined;
+    // A resolution teaches the weights: only one about this tenant's own party (and ticket) counts.
+    if (!(await exists('crm_parties', input.partyId))) return { unknown: 'partyId' };
+    if (input.ticketId && !(await exists('crm_tickets', input.ticketId))) return { unknown: 'ticketId' };
     const id = randomUUID();
     const resolvedAt = new Date(this.now()).toISOString();
     await this.db.kysely

@@ -165,6 +165,21 @@ for (const database of testDatabases()) {
     });
     assert.equal(bad.status, 400);
     assert.equal(bad.body?.field, 'body.reason');
+    const stranger = await api.call(api.keys.a, 'POST', '/crm/v1/desktop/resolutions', {
+      partyId: 'nobody',
+      reason: 'no-signal',
+      factType: 'outage',
+      factId: 'x',
+    });
+    assert.equal(stranger.status, 404);
+    assert.equal(stranger.body?.field, 'body.partyId');
+    assert.equal(
+      ((await get(api, '/crm/v1/desktop/weights')).body as unknown as { n: Record<string, number> }).n[
+        'no-signal'
+      ],
+      25,
+      'nothing learned from it',
+    );
 
     // From a ticket: its customer and its reason.
     const ticket = (await k

@@ -88,7 +88,15 @@ export function registerDesktopRoutes(app: FastifyInstance, desktop: DesktopCont
     },
     async (request, reply) => {
       const { tenantId, keyId } = requireRole(request, WRITERS, 'record resolutions');
-      return reply.code(201).send(await desktop.resolve(tenantId, request.body, keyId));
+      const resolved = await desktop.resolve(tenantId, request.body, keyId);
+      if ('unknown' in resolved) {
+        const field = resolved.unknown;
+        throw notFound(
+          `body.${field}: no ${field === 'partyId' ? 'party' : 'TroubleTicket'} ${request.body[field]}`,
+          `body.${field}`,
+        );
+      }
+      return reply.code(201).send(resolved);
     },
   );
 
